@@ -1,0 +1,82 @@
+// Pillow's Image.reduce (Reduce.c, 7.0+): each output is the rounded mean of
+// an fx x fy block of the box; the last column and row take partial blocks.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+
+#include "pixels.hpp"
+#include "wide.hpp"
+
+namespace imagenet32 {
+
+struct IntBox { int x0, y0, x1, y1; };
+
+// Pillow's division_UINT32: 2^32 / (256 n) in float arithmetic, truncated.
+inline uint32_t reduce_multiplier(uint32_t n) {
+    const float dividend = 4294967296.0f;
+    return static_cast<uint32_t>(dividend / static_cast<float>(256u * n));
+}
+
+inline int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+// The 8-bit rule: ((sum + n / 2) * multiplier mod 2^32) >> 24.
+inline Image<uint8_t> reduce8(const View<uint8_t>& src, int fx, int fy, const IntBox& box) {
+    if (fx < 1 || fy < 1) throw std::invalid_argument("reduce factor must be at least 1");
+    const int out_w = ceil_div(box.x1 - box.x0, fx), out_h = ceil_div(box.y1 - box.y0, fy);
+    const int C = src.channels;
+    Image<uint8_t> out(out_w, out_h, C);
+    for (int y = 0; y < out_h; ++y) {
+        const int y0 = box.y0 + y * fy, y1 = std::min(y0 + fy, box.y1);
+        uint8_t* dst = out.row(y);
+        for (int x = 0; x < out_w; ++x) {
+            const int x0 = box.x0 + x * fx, x1 = std::min(x0 + fx, box.x1);
+            const uint32_t n = static_cast<uint32_t>((x1 - x0) * (y1 - y0));
+            const uint32_t multiplier = reduce_multiplier(n);
+            for (int c = 0; c < C; ++c) {
+                uint32_t sum = n / 2;
+                for (int yy = y0; yy < y1; ++yy) {
+                    const uint8_t* p = src.row(yy) + static_cast<std::ptrdiff_t>(x0) * C + c;
+                    for (int xx = x0; xx < x1; ++xx, p += C) sum += *p;
+                }
+                dst[x * C + c] = static_cast<uint8_t>((sum * multiplier) >> 24);
+            }
+        }
+    }
+    return out;
+}
+
+// The 32-bit rule (I and F): partial sums of 2x2 quads (in the sample type),
+// then of the odd column, row and corner, each added to a double; times 1/n.
+template <class T>
+Image<T> reduce_wide(const View<T>& src, int fx, int fy, const IntBox& box) {
+    if (fx < 1 || fy < 1) throw std::invalid_argument("reduce factor must be at least 1");
+    const int out_w = ceil_div(box.x1 - box.x0, fx), out_h = ceil_div(box.y1 - box.y0, fy);
+    Image<T> out(out_w, out_h, 1);
+    for (int y = 0; y < out_h; ++y) {
+        const int y0 = box.y0 + y * fy, y1 = std::min(y0 + fy, box.y1);
+        for (int x = 0; x < out_w; ++x) {
+            const int x0 = box.x0 + x * fx, x1 = std::min(x0 + fx, box.x1);
+            double sum = 0.0;
+            int yy = y0;
+            for (; yy + 1 < y1; yy += 2) {
+                const T* a = src.row(yy);
+                const T* b = src.row(yy + 1);
+                int xx = x0;
+                for (; xx + 1 < x1; xx += 2) sum += wrap_sum(a[xx], a[xx + 1], b[xx], b[xx + 1]);
+                if (xx < x1) sum += wrap_sum(a[xx], b[xx]);
+            }
+            if (yy < y1) {
+                const T* a = src.row(yy);
+                int xx = x0;
+                for (; xx + 1 < x1; xx += 2) sum += wrap_sum(a[xx], a[xx + 1]);
+                if (xx < x1) sum += static_cast<double>(a[xx]);
+            }
+            const double n = static_cast<double>((x1 - x0) * (y1 - y0));
+            out.row(y)[x] = from_double<T>(sum * (1.0 / n));
+        }
+    }
+    return out;
+}
+
+}  // namespace imagenet32

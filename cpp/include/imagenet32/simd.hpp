@@ -1,0 +1,52 @@
+// Picking the 8-bit kernel set at run time: the best the CPU supports, unless
+// IMAGENET32_SIMD names one (tests and benchmarks force each in turn).
+#pragma once
+
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "box8.hpp"
+#include "box8_avx2.hpp"
+
+namespace imagenet32 {
+
+inline bool cpu_has_avx2() {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+#else
+    return false;
+#endif
+}
+
+// The backends this CPU can run, best first.
+inline std::vector<const Backend*> usable_backends() {
+    std::vector<const Backend*> out;
+#if IMAGENET32_HAVE_AVX2
+    if (cpu_has_avx2()) out.push_back(&kAvx2);
+#endif
+    out.push_back(&kScalar);
+    return out;
+}
+
+inline const Backend& backend_named(const std::string& name) {
+    for (const Backend* b : usable_backends())
+        if (name == b->name) return *b;
+    std::string known;
+    for (const Backend* b : usable_backends()) known += std::string(known.empty() ? "" : ", ") + b->name;
+    throw std::invalid_argument("unknown or unsupported SIMD backend '" + name + "' (this CPU: " + known + ")");
+}
+
+// IMAGENET32_SIMD if set, else the best usable backend.
+inline const Backend& default_backend() {
+    static const Backend* chosen = [] {
+        const char* env = std::getenv("IMAGENET32_SIMD");
+        if (env && *env) return &backend_named(env);
+        return usable_backends().front();
+    }();
+    return *chosen;
+}
+
+}  // namespace imagenet32

@@ -1,0 +1,368 @@
+"""Pillow-exact BOX resizing of numpy arrays and PIL images.
+
+``resize(image, size)`` returns exactly the bytes of
+``Image.fromarray(image).resize(size, Image.Resampling.BOX)`` as computed by the
+Pillow release named by ``pillow=`` (default: the newest behaviour, 13.0).
+This module checks and normalises arguments; the work is done by the native
+core (``imagenet32._core``) with the GIL released.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, Union
+
+import numpy as np
+from PIL import Image
+
+from . import _core
+from .pillow_rules import Release, release
+
+__all__ = ["build_info", "resize", "resize_batch", "resize_many"]
+
+SizeArg = Union[int, Sequence[int]]
+BoxArg = Sequence[float]
+
+# Output buffers above this are refused with a clear error, not attempted.
+MAX_OUTPUT_BYTES = 1 << 32
+
+# How a PIL mode is stored: sample dtype, whether its pixels are 4-byte
+# groups (Pillow's "image32" layout), the bands of those groups it uses, and
+# whether resize works on premultiplied alpha.
+_PIL_MODES: dict[str, tuple[str, tuple[int, ...], bool]] = {
+    "L": ("u8", (0,), False),
+    "LA": ("u8", (0, 3), True),
+    "La": ("u8", (0, 3), False),
+    "PA": ("u8", (0, 3), False),
+    "RGB": ("u8", (0, 1, 2), False),
+    "YCbCr": ("u8", (0, 1, 2), False),
+    "LAB": ("u8", (0, 1, 2), False),
+    "HSV": ("u8", (0, 1, 2), False),
+    "RGBA": ("u8", (0, 1, 2, 3), True),
+    "RGBa": ("u8", (0, 1, 2, 3), False),
+    "RGBX": ("u8", (0, 1, 2, 3), False),
+    "CMYK": ("u8", (0, 1, 2, 3), False),
+    "I;16": ("u16", (0,), False),
+    "I;16L": ("u16", (0,), False),
+    "I;16B": ("u16", (0,), False),
+    "I;16N": ("u16", (0,), False),
+    "I": ("i32", (0,), False),
+    "F": ("f32", (0,), False),
+}
+
+# Pillow 11-13 read I;16N (and I;16B on big-endian hosts) byte-swapped.
+_SWAPPED_16 = {"I;16", "I;16L"} if sys.byteorder == "big" else {"I;16N"}
+
+
+def _sizes(sizes: Sequence[SizeArg]) -> list[tuple[int, int]]:
+    return [_size(s) for s in sizes]
+
+
+def _size(size: SizeArg) -> tuple[int, int]:
+    try:
+        if isinstance(size, (bool, np.bool_)):
+            raise TypeError
+        if isinstance(size, (int, np.integer)):
+            w = h = operator.index(size)
+        else:
+            if isinstance(size, (str, bytes)) or len(size) != 2:
+                raise TypeError
+            w, h = (operator.index(v) for v in size)
+            if any(isinstance(v, (bool, np.bool_)) for v in size):
+                raise TypeError
+    except TypeError:
+        raise TypeError(f"size must be an int or a (width, height) pair of ints, not {size!r}") from None
+    if w <= 0 or h <= 0:
+        raise ValueError(f"size must be positive: got width {w} and height {h}")
+    return w, h
+
+
+def _box(box: BoxArg | None, width: int, height: int, rel: Release) -> tuple[float, float, float, float]:
+    if box is None:
+        return (0.0, 0.0, float(width), float(height))
+    if not rel.has_box:
+        raise ValueError(f"Pillow {rel} had no box argument (it appeared in 4.3)")
+    try:
+        if isinstance(box, (str, bytes)) or len(box) != 4:
+            raise TypeError
+        x0, y0, x1, y1 = (float(v) for v in box)
+    except (TypeError, ValueError):
+        raise TypeError(f"box must be 4 numbers (x0, y0, x1, y1), not {box!r}") from None
+    if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
+        raise ValueError(f"box must be finite numbers, got {box!r}")
+    # Pillow checks the box as 32-bit floats, in this order.
+    f0, g0, f1, g1 = (float(np.float32(v)) for v in (x0, y0, x1, y1))
+    if f0 < 0 or g0 < 0:
+        raise ValueError(f"box offset can't be negative: {box!r}")
+    if f1 > width or g1 > height:
+        raise ValueError(f"box can't exceed original image size {width}x{height}: {box!r}")
+    if f1 - f0 < 0 or g1 - g0 < 0:
+        raise ValueError(f"box can't be empty or inverted: {box!r}")
+    return (x0, y0, x1, y1)
+
+
+def _gap(reducing_gap: float | None, rel: Release) -> float | None:
+    if reducing_gap is None:
+        return None
+    if not rel.has_reducing_gap:
+        raise ValueError(f"Pillow {rel} had no reducing_gap argument (it appeared in 7.0)")
+    if isinstance(reducing_gap, (bool, np.bool_)) or not isinstance(reducing_gap, (int, float, np.number)):
+        raise TypeError(f"reducing_gap must be a number, not {reducing_gap!r}")
+    gap = float(reducing_gap)
+    if math.isnan(gap):
+        raise ValueError("reducing_gap must be a number, not NaN")
+    if gap < 1.0:
+        raise ValueError(f"reducing_gap must be 1.0 or greater, got {gap}")
+    return gap
+
+
+def _simd(simd: str | None) -> str:
+    if simd is None or simd == "auto":
+        return ""
+    if simd not in _core.simd_backends():
+        raise ValueError(f"unknown SIMD backend {simd!r}: this CPU has {', '.join(_core.simd_backends())}")
+    return simd
+
+
+def _check_memory(width: int, height: int, sizes: list[tuple[int, int]], sample_bytes: int) -> None:
+    for w, h in sizes:
+        # The output, and the intermediate of whichever pass runs first.
+        largest = max(w * h, w * height, width * h) * sample_bytes
+        if largest > MAX_OUTPUT_BYTES:
+            raise ValueError(
+                f"resizing {width}x{height} to {w}x{h} needs {largest / 2**30:.1f} GiB buffers "
+                f"(limit {MAX_OUTPUT_BYTES / 2**30:.0f} GiB)"
+            )
+
+
+_ARRAY_KINDS = {np.dtype(np.uint16): "u16", np.dtype(np.int32): "i32", np.dtype(np.float32): "f32"}
+
+
+def _check_array(image: Any) -> tuple[np.ndarray, str, bool]:
+    """The array to resize, its sample kind and whether it has alpha (LA, RGBA)."""
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"image must be a numpy array or a PIL.Image.Image, not {type(image).__name__}")
+    dtype = image.dtype
+    if dtype == np.uint8:
+        if image.ndim == 2:
+            return _pixel_contiguous(image), "u8", False
+        if image.ndim == 3:
+            channels = image.shape[2]
+            if channels not in (2, 3, 4):
+                raise ValueError(
+                    f"an H x W x C image needs 2, 3 or 4 channels (LA, RGB, RGBA), got shape {image.shape}"
+                )
+            return _pixel_contiguous(image), "u8", channels in (2, 4)
+        raise ValueError(f"image must be H x W or H x W x C, got shape {image.shape}")
+    kind = _ARRAY_KINDS.get(dtype.newbyteorder("="))
+    if kind is None:
+        raise TypeError(
+            f"unsupported dtype {dtype}: images are uint8 (L, LA, RGB, RGBA), "
+            "or single-channel uint16 (I;16), int32 (I) or float32 (F)"
+        )
+    if image.ndim != 2:
+        raise ValueError(f"{dtype} images must be H x W (one channel), got shape {image.shape}")
+    if not dtype.isnative and kind != "u16":
+        raise ValueError(f"{dtype} has non-native byte order, which Pillow cannot resize")
+    return _pixel_contiguous(image), kind, False
+
+
+def _pixel_contiguous(a: np.ndarray) -> np.ndarray:
+    item = a.dtype.itemsize
+    channels = a.shape[2] if a.ndim == 3 else 1
+    if (a.ndim == 3 and a.strides[2] != item) or (a.shape[1] > 1 and a.strides[1] != item * channels):
+        return np.ascontiguousarray(a)
+    return a
+
+
+def _run(
+    pixels: np.ndarray,
+    kind: str,
+    alpha: bool,
+    sizes: list[tuple[int, int]],
+    box: tuple[float, float, float, float],
+    gap: float | None,
+    rel: Release,
+    simd: str,
+    swapped16: bool = False,
+) -> list[np.ndarray]:
+    rules = rel.rules
+    if kind == "u8":
+        return _core.resize8(pixels, sizes, box, gap, alpha, rules, simd)
+    if kind == "u16":
+        if not rel.resizes_16bit:
+            raise ValueError(f"Pillow {rel} could not resize I;16 images with BOX (that came in 11.0)")
+        if gap is not None and any(
+            int((box[2] - box[0]) / w / gap) > 1 or int((box[3] - box[1]) / h / gap) > 1 for w, h in sizes
+        ):
+            raise ValueError("Pillow cannot reduce I;16 images, so reducing_gap does not apply to them")
+        raw = pixels if pixels.dtype.isnative else pixels.view(pixels.dtype.newbyteorder("="))
+        out = _core.resize16(raw, sizes, box, gap, rules, swapped16)
+        return out if pixels.dtype.isnative else [o.view(pixels.dtype) for o in out]
+    if kind == "i32":
+        return _core.resize32i(pixels, sizes, box, gap, rules)
+    return _core.resize32f(pixels, sizes, box, gap, rules)
+
+
+def _resize_array(image: Any, sizes: list[tuple[int, int]], box: Any, reducing_gap: Any, rel: Release,
+                  simd: str) -> list[np.ndarray]:
+    pixels, kind, alpha = _check_array(image)
+    height, width = pixels.shape[:2]
+    _check_memory(width, height, sizes, pixels.itemsize * (pixels.shape[2] if pixels.ndim == 3 else 1))
+    swapped = kind == "u16" and pixels.dtype.isnative and "I;16" in _SWAPPED_16
+    return _run(pixels, kind, alpha, sizes, _box(box, width, height, rel), _gap(reducing_gap, rel), rel, simd,
+                swapped)
+
+
+def _pil_pixels(im: Image.Image) -> np.ndarray:
+    """The image's pixels without a copy where Pillow allows (Arrow export)."""
+    im.load()
+    export = getattr(im, "__arrow_c_array__", None)
+    if export is not None:
+        try:
+            pixels = _core.arrow_pixels(*export(), im.width, im.height)
+        except ValueError:  # e.g. images stored in several blocks
+            pass
+        else:
+            pixels.flags.writeable = False
+            return pixels
+    kind, bands, _ = _PIL_MODES[im.mode]
+    dtype = {"u8": np.uint8, "u16": np.uint16, "i32": np.int32, "f32": np.float32}[kind]
+    shape = (im.height, im.width, len(bands)) if len(bands) > 1 else (im.height, im.width)
+    return np.frombuffer(im.tobytes(), dtype=dtype).reshape(shape)
+
+
+def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], box: Any, reducing_gap: Any, rel: Release,
+                simd: str) -> list[Image.Image]:
+    if im.mode not in _PIL_MODES:
+        raise ValueError(
+            f"mode {im.mode} is not supported: Pillow resizes modes 1 and P with NEAREST, not BOX; "
+            f"supported modes are {', '.join(_PIL_MODES)}"
+        )
+    kind, bands, alpha = _PIL_MODES[im.mode]
+    pixels = _pil_pixels(im)
+    width, height = im.size
+    _check_memory(width, height, sizes, pixels.itemsize * (pixels.shape[2] if pixels.ndim == 3 else 1))
+    outs = _run(pixels, kind, alpha, sizes, _box(box, width, height, rel), _gap(reducing_gap, rel), rel, simd,
+                im.mode in _SWAPPED_16)
+    images = []
+    for out in outs:
+        if out.ndim == 3 and out.shape[2] != len(bands):
+            out = out[:, :, list(bands)]
+        result = Image.frombytes(im.mode, (out.shape[1], out.shape[0]), np.ascontiguousarray(out).tobytes())
+        result.info = im.info.copy()
+        if im.mode == "PA" and im.palette is not None:
+            result.putpalette(im.palette.copy())
+        images.append(result)
+    return images
+
+
+def resize(
+    image: np.ndarray | Image.Image,
+    size: SizeArg,
+    *,
+    box: BoxArg | None = None,
+    reducing_gap: float | None = None,
+    pillow: str | None = None,
+    simd: str | None = None,
+) -> Any:
+    """Resize with Pillow's BOX filter, byte for byte.
+
+    ``image`` is a numpy array (uint8 H x W, H x W x 2, x 3 or x 4, read as
+    ``Image.fromarray`` reads it: L, LA, RGB, RGBA; or single-channel uint16,
+    int32, float32: I;16, I, F), returned as an array of the same layout, or a
+    ``PIL.Image`` in any mode Pillow resizes with BOX, returned as a
+    ``PIL.Image`` of the same mode.
+
+    ``size`` is ``(width, height)`` or an int for a square. ``box`` and
+    ``reducing_gap`` are Pillow's. ``pillow`` names the release whose bytes to
+    reproduce ('4.1.1', '6.2', '12.3', '13.0'; default: the newest behaviour);
+    releases before 4.3 had no ``box`` and before 7.0 no ``reducing_gap``.
+    ``simd`` forces a kernel set ('scalar', 'avx2'); the output is the same.
+    """
+    rel = release(pillow)
+    sizes = [_size(size)]
+    if isinstance(image, Image.Image):
+        return _resize_pil(image, sizes, box, reducing_gap, rel, _simd(simd))[0]
+    return _resize_array(image, sizes, box, reducing_gap, rel, _simd(simd))[0]
+
+
+def resize_many(
+    image: np.ndarray | Image.Image,
+    sizes: Sequence[SizeArg],
+    *,
+    box: BoxArg | None = None,
+    reducing_gap: float | None = None,
+    pillow: str | None = None,
+    simd: str | None = None,
+) -> list[Any]:
+    """``[resize(image, s, ...) for s in sizes]``, from one shared pass over the input.
+
+    The dataset case: ``resize_many(rgb, [64, 32, 16, 8], pillow="4.1")``.
+    Each output is byte-identical to its own :func:`resize` call.
+    """
+    rel = release(pillow)
+    if isinstance(sizes, (int, np.integer)) or not isinstance(sizes, Sequence):
+        raise TypeError(f"sizes must be a sequence of sizes, not {sizes!r}")
+    size_list = _sizes(sizes)
+    if isinstance(image, Image.Image):
+        return _resize_pil(image, size_list, box, reducing_gap, rel, _simd(simd))
+    return _resize_array(image, size_list, box, reducing_gap, rel, _simd(simd))
+
+
+def resize_batch(
+    images: Sequence[np.ndarray],
+    sizes: Sequence[SizeArg],
+    *,
+    reducing_gap: float | None = None,
+    pillow: str | None = None,
+    threads: int | None = None,
+    simd: str | None = None,
+) -> list[np.ndarray]:
+    """Resize many uint8 images (any shapes, the same channels) to every size.
+
+    Returns one array per size, stacking the results: N x h x w (x C). The
+    work is spread over ``threads`` native threads (default: all cores) with
+    the GIL released; the bytes do not depend on the thread count.
+    """
+    rel = release(pillow)
+    if isinstance(sizes, (int, np.integer)) or not isinstance(sizes, Sequence):
+        raise TypeError(f"sizes must be a sequence of sizes, not {sizes!r}")
+    size_list = _sizes(sizes)
+    if threads is None:
+        threads = os.cpu_count() or 1
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive int, got {threads!r}")
+    prepared = []
+    alpha = None
+    for i, image in enumerate(images):
+        pixels, kind, has_alpha = _check_array(image)
+        if kind != "u8":
+            raise TypeError(f"images[{i}]: resize_batch takes uint8 images, got {image.dtype}")
+        if alpha is not None and has_alpha != alpha:
+            raise ValueError(f"images[{i}]: all images of a batch must have the same channels")
+        alpha = has_alpha
+        _check_memory(pixels.shape[1], pixels.shape[0], size_list, pixels.shape[2] if pixels.ndim == 3 else 1)
+        prepared.append(pixels)
+    gap = _gap(reducing_gap, rel)
+    return _core.resize8_batch(prepared, size_list, gap, bool(alpha), rel.rules, _simd(simd), threads)
+
+
+def build_info() -> dict[str, Any]:
+    """What this build is: version, SIMD kernels, compiler and flags that matter."""
+    from . import __version__
+
+    return {
+        "version": __version__,
+        "simd": _core.default_simd(),
+        "simd_available": list(_core.simd_backends()),
+        "compiler": _core.compiler(),
+        "compile_flags": _core.compile_flags,
+        "pillow_behaviour": release().behaviour,
+        "pillow_installed": Image.__version__,
+        "numpy": np.__version__,
+    }
