@@ -54,6 +54,10 @@ _PIL_MODES: dict[str, tuple[str, tuple[int, ...], bool]] = {
     "F": ("f32", (0,), False),
 }
 
+# Modes whose stored bytes differ from their raw (tobytes) bytes: LAB keeps a
+# and b as signed bytes (raw value XOR 128).
+_STORAGE_XOR = {"LAB": np.array([0, 128, 128], dtype=np.uint8)}
+
 # Pillow 11-13 read I;16N (and I;16B on big-endian hosts) byte-swapped.
 _SWAPPED_16 = {"I;16", "I;16L"} if sys.byteorder == "big" else {"I;16N"}
 
@@ -233,7 +237,10 @@ def _pil_pixels(im: Image.Image) -> np.ndarray:
     kind, bands, _ = _PIL_MODES[im.mode]
     dtype = {"u8": np.uint8, "u16": np.uint16, "i32": np.int32, "f32": np.float32}[kind]
     shape = (im.height, im.width, len(bands)) if len(bands) > 1 else (im.height, im.width)
-    return np.frombuffer(im.tobytes(), dtype=dtype).reshape(shape)
+    pixels = np.frombuffer(im.tobytes(), dtype=dtype).reshape(shape)
+    if im.mode in _STORAGE_XOR:
+        pixels = pixels ^ _STORAGE_XOR[im.mode]
+    return pixels
 
 
 def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], box: Any, reducing_gap: Any, rel: Release,
@@ -253,10 +260,12 @@ def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], box: Any, reducin
     for out in outs:
         if out.ndim == 3 and out.shape[2] != len(bands):
             out = out[:, :, list(bands)]
+        if im.mode in _STORAGE_XOR:
+            out = out ^ _STORAGE_XOR[im.mode]
         result = Image.frombytes(im.mode, (out.shape[1], out.shape[0]), np.ascontiguousarray(out).tobytes())
         result.info = im.info.copy()
         if im.mode == "PA" and im.palette is not None:
-            result.putpalette(im.palette.copy())
+            result.palette = im.palette.copy()  # as Image._new does
         images.append(result)
     return images
 

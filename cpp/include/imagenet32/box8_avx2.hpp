@@ -1,3 +1,438 @@
-// AVX2 variant of the 8-bit BOX passes (placeholder until written).
+// AVX2 variant of the 8-bit BOX passes: the same integer arithmetic as the
+// scalar reference (box8.hpp), so the same bytes, many times faster.
+//
+// Horizontal pass, four rows at a time. Each row is cut into granules of 16
+// bytes after a shuffle (16, 8, 4, 4 pixels for 1, 2, 3, 4 channels), laid
+// out channel by channel, so that pmaddubsw sums pixel pairs of a channel
+// into 16-bit lanes. One vector holds the same granule of two rows. A running
+// (wrapping) 16-bit sum over granules, kept before every granule, gives at
+// every window edge the sum of everything to its left; a window's sum is the
+// difference of two of these prefixes, exact while the window has at most 257
+// pixels (longer windows are cut into pieces). All output sizes that read the
+// source share this one pass: their window edges form one list of breaks.
+//
+// Vertical pass: rows are summed column-wise in 16-bit lanes, 32 bytes at a time.
+//
+// Functions carry target("avx2") so the module runs on CPUs without AVX2;
+// simd.hpp calls them only after checking the CPU.
 #pragma once
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define IMAGENET32_HAVE_AVX2 1
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "box8.hpp"
+
+#define IMAGENET32_AVX2 __attribute__((target("avx2")))
+
+namespace imagenet32 {
+namespace avx2 {
+
+// 32 bytes kept between steps, loaded and stored with AVX2 only.
+struct alignas(32) Block {
+    uint8_t bytes[32];
+};
+
+IMAGENET32_AVX2 inline __m256i load(const Block& b) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(b.bytes)); }
+IMAGENET32_AVX2 inline void store(Block& b, __m256i v) { _mm256_store_si256(reinterpret_cast<__m256i*>(b.bytes), v); }
+
+constexpr int kLongWindow = 257;  // the most pixels whose sum fits a 16-bit lane
+constexpr int kPiece = 256;       // longer windows are summed in pieces of this many pixels
+
+// A granule: `pixels` pixels of one row, `bytes` source bytes, shuffled
+// into 16 bytes channel by channel; `pixel_of_byte` maps each of those 16
+// bytes back to its pixel (16 for padding).
+template <int C> struct Granule;
+template <> struct Granule<1> {
+    static constexpr int pixels = 16, bytes = 16;
+    static constexpr int8_t pixel_of_byte[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+};
+template <> struct Granule<2> {
+    static constexpr int pixels = 8, bytes = 16;  // [L0..L7 A0..A7]
+    static constexpr int8_t pixel_of_byte[16] = {0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7};
+};
+template <> struct Granule<3> {
+    static constexpr int pixels = 4, bytes = 12;  // [R0..R3 G0..G3 B0..B3 0 0 0 0]
+    static constexpr int8_t pixel_of_byte[16] = {0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 16, 16, 16, 16};
+};
+template <> struct Granule<4> {
+    static constexpr int pixels = 4, bytes = 16;  // [R0..R3 G0..G3 B0..B3 A0..A3]
+    static constexpr int8_t pixel_of_byte[16] = {0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3};
+};
+
+// The pshufb pattern laying out one granule per 128-bit lane channel by channel.
+template <int C>
+IMAGENET32_AVX2 inline __m256i granule_shuffle() {
+    if constexpr (C == 2) {
+        return _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15,
+                                0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    } else if constexpr (C == 3) {
+        return _mm256_setr_epi8(0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11, -1, -1, -1, -1,
+                                0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11, -1, -1, -1, -1);
+    } else {
+        return _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+                                0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    }
+}
+
+// The same granule of two rows: [row a | row b].
+template <int C>
+IMAGENET32_AVX2 inline __m256i load_granules(const uint8_t* a, const uint8_t* b, __m256i shuffle) {
+    const __m256i v = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a))),
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)), 1);
+    if constexpr (C == 1) return v;
+    else return _mm256_shuffle_epi8(v, shuffle);
+}
+
+// pmaddubsw weights summing the first t pixels of a granule, for t = 0 .. pixels.
+template <int C>
+inline std::vector<Block> prefix_masks() {
+    std::vector<Block> masks(Granule<C>::pixels + 1);
+    for (int t = 0; t <= Granule<C>::pixels; ++t)
+        for (int i = 0; i < 32; ++i) masks[t].bytes[i] = Granule<C>::pixel_of_byte[i % 16] < t ? 1 : 0;
+    return masks;
+}
+
+// From the eight 16-bit pair sums of each row (per 128-bit lane) to the
+// row's channel sums as 32-bit lanes [c0 c1 c2 c3]. Exact: each channel's sum
+// over a window of at most 257 pixels fits 16 bits.
+template <int C>
+IMAGENET32_AVX2 inline __m256i channel_sums(__m256i d) {
+    const __m256i low16 = _mm256_set1_epi32(0xFFFF);
+    d = _mm256_add_epi16(d, _mm256_srli_epi32(d, 16));  // pairs of lanes
+    if constexpr (C == 1) {
+        d = _mm256_add_epi16(d, _mm256_srli_epi64(d, 32));
+        d = _mm256_add_epi16(d, _mm256_srli_si256(d, 8));
+        return _mm256_and_si256(d, _mm256_setr_epi32(0xFFFF, 0, 0, 0, 0xFFFF, 0, 0, 0));
+    } else if constexpr (C == 2) {
+        d = _mm256_add_epi16(d, _mm256_srli_epi64(d, 32));  // L in lane 0, A in lane 4
+        return _mm256_shuffle_epi8(d, _mm256_setr_epi8(0, 1, -1, -1, 8, 9, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                                        0, 1, -1, -1, 8, 9, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
+    } else {
+        return _mm256_and_si256(d, low16);
+    }
+}
+
+// (2^21 + k * sum) >> 22 for eight 32-bit sums.
+IMAGENET32_AVX2 inline __m256i finish32(__m256i sums, __m256i k) {
+    const __m256i round = _mm256_set1_epi32(1 << (kPrecisionBits - 1));
+    return _mm256_srli_epi32(_mm256_add_epi32(_mm256_mullo_epi32(sums, k), round), kPrecisionBits);
+}
+
+// The pshufb pattern keeping the C channel bytes of each of four 4-byte
+// window results in a 128-bit lane, packed at its start.
+template <int C>
+IMAGENET32_AVX2 inline __m256i compact_channels() {
+    if constexpr (C == 1) {
+        return _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    } else if constexpr (C == 2) {
+        return _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1,
+                                0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1);
+    } else {
+        return _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+                                0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+    }
+}
+
+// A window of one task, as indices into the shared list of breaks.
+struct WindowEdges {
+    int32_t first, last;  // the breaks at the window's start and end
+    uint32_t k;
+    bool pieces;          // summed break to break (windows longer than kLongWindow)
+};
+
+// The horizontal pass of every task reading one source.
+template <int C>
+class HorizontalPass {
+public:
+    HorizontalPass(const View<uint8_t>& src, const HTask* tasks, std::size_t n)
+        : src_(src), tasks_(tasks, tasks + n) {
+        plan();
+    }
+
+    IMAGENET32_AVX2 void run() {
+        if (breaks_ == 0) return;
+        int r0 = src_.height, r1 = 0;
+        for (const HTask& t : tasks_)
+            if (t.rows > 0) {
+                r0 = std::min(r0, t.row0);
+                r1 = std::max(r1, t.row0 + t.rows);
+            }
+        for (int r = r0; r < r1; r += 4) {
+            const uint8_t* rows[4];
+            for (int i = 0; i < 4; ++i) rows[i] = src_.row(std::min(r + i, r1 - 1)) + x_begin_ * C;
+            sweep(rows);
+            for (std::size_t i = 0; i < tasks_.size(); ++i) emit(tasks_[i], edges_[i], r);
+        }
+    }
+
+private:
+    static constexpr int kPixels = Granule<C>::pixels;
+    static constexpr int kBytes = Granule<C>::bytes;
+    // Bytes each group of four windows stores per row: exact, except RGB
+    // (16 bytes for 12).
+    static constexpr int kGroupStore = C == 3 ? 16 : 4 * C;
+
+    void plan() {
+        std::vector<int32_t> pos;
+        for (const HTask& t : tasks_)
+            for (int xx = 0; xx < t.out_w; ++xx) {
+                const Window& w = t.windows[xx];
+                pos.push_back(w.start);
+                pos.push_back(w.start + w.count);
+                for (int p = w.start + kPiece; w.count > kLongWindow && p < w.start + w.count; p += kPiece)
+                    pos.push_back(p);
+            }
+        std::sort(pos.begin(), pos.end());
+        pos.erase(std::unique(pos.begin(), pos.end()), pos.end());
+        breaks_ = pos.size();
+        if (pos.empty()) return;
+        x_begin_ = pos.front() / kPixels * kPixels;
+        granules_ = (pos.back() - x_begin_ + kPixels - 1) / kPixels;
+        for (int32_t p : pos) {
+            granule_of_.push_back((p - x_begin_) / kPixels);
+            offset_of_.push_back((p - x_begin_) % kPixels);
+        }
+        auto index = [&](int32_t p) {
+            return static_cast<int32_t>(std::lower_bound(pos.begin(), pos.end(), p) - pos.begin());
+        };
+        int widest = 0;
+        for (const HTask& t : tasks_) {
+            std::vector<WindowEdges> edges(t.out_w);
+            for (int xx = 0; xx < t.out_w; ++xx) {
+                const Window& w = t.windows[xx];
+                edges[xx] = {index(w.start), index(w.start + w.count), w.k, w.count > kLongWindow};
+            }
+            edges_.push_back(std::move(edges));
+            widest = std::max(widest, t.out_w);
+        }
+        // Granules whose 16-byte loads would pass the end of the row are read
+        // from a zero-padded copy of the row's tail.
+        const int row_bytes = src_.width * C;
+        safe_ = 0;
+        while (safe_ < granules_ && (x_begin_ + safe_ * kPixels) * C + 16 <= row_bytes) ++safe_;
+        tail_from_ = safe_ * kBytes;
+        tail_bytes_ = std::max(0, row_bytes - x_begin_ * C - tail_from_);
+        tail_stride_ = (granules_ - safe_) * kBytes + 16;
+        tail_.assign(4 * static_cast<std::size_t>(tail_stride_), 0);
+        at_break_.resize(2 * breaks_);
+        masks_ = prefix_masks<C>();
+        scratch_.assign(static_cast<std::size_t>(widest) * C + 32, 0);
+    }
+
+    // The four rows' pointers to granule g (from the padded tail near the end).
+    void granule_rows(const uint8_t* const rows[4], int g, const uint8_t* out[4]) const {
+        for (int i = 0; i < 4; ++i)
+            out[i] = g < safe_ ? rows[i] + g * kBytes : tail_.data() + i * tail_stride_ + (g - safe_) * kBytes;
+    }
+
+    // One pass over the granules of four rows, keeping at every break the
+    // channel sums (mod 2^16) of everything to its left.
+    IMAGENET32_AVX2 void sweep(const uint8_t* const rows[4]) {
+        if (safe_ < granules_)
+            for (int i = 0; i < 4; ++i)
+                std::memcpy(tail_.data() + i * tail_stride_, rows[i] + tail_from_, tail_bytes_);
+        const __m256i shuffle = granule_shuffle<C>();
+        const __m256i ones = _mm256_set1_epi8(1);
+        __m256i acc01 = _mm256_setzero_si256(), acc23 = _mm256_setzero_si256();
+        const uint8_t *p0 = rows[0], *p1 = rows[1], *p2 = rows[2], *p3 = rows[3];
+        Block* at = at_break_.data();
+        // The granule holding the last break, and the sums before it: later
+        // breaks in the same granule reuse them.
+        __m256i cur01 = acc01, cur23 = acc23, before01 = acc01, before23 = acc23;
+        int g = 0;
+        for (std::size_t b = 0; b < breaks_; ++b) {
+            const int until = granule_of_[b];
+            const int t = offset_of_[b];
+            if (until >= g) {
+                for (const int direct = std::min(until, safe_); g < direct; ++g) {
+                    const int o = g * kBytes;
+                    acc01 = _mm256_add_epi16(acc01, _mm256_maddubs_epi16(load_granules<C>(p0 + o, p1 + o, shuffle), ones));
+                    acc23 = _mm256_add_epi16(acc23, _mm256_maddubs_epi16(load_granules<C>(p2 + o, p3 + o, shuffle), ones));
+                }
+                for (; g < until; ++g) {
+                    const uint8_t* q[4];
+                    granule_rows(rows, g, q);
+                    acc01 = _mm256_add_epi16(acc01, _mm256_maddubs_epi16(load_granules<C>(q[0], q[1], shuffle), ones));
+                    acc23 = _mm256_add_epi16(acc23, _mm256_maddubs_epi16(load_granules<C>(q[2], q[3], shuffle), ones));
+                }
+                if (t == 0) {  // on a granule boundary
+                    store(at[2 * b], channel_sums<C>(acc01));
+                    store(at[2 * b + 1], channel_sums<C>(acc23));
+                    continue;
+                }
+                const uint8_t* q[4];
+                granule_rows(rows, until, q);
+                cur01 = load_granules<C>(q[0], q[1], shuffle);
+                cur23 = load_granules<C>(q[2], q[3], shuffle);
+                before01 = acc01;
+                before23 = acc23;
+                acc01 = _mm256_add_epi16(acc01, _mm256_maddubs_epi16(cur01, ones));
+                acc23 = _mm256_add_epi16(acc23, _mm256_maddubs_epi16(cur23, ones));
+                g = until + 1;
+            }
+            const __m256i mask = load(masks_[t]);
+            store(at[2 * b], channel_sums<C>(_mm256_add_epi16(before01, _mm256_maddubs_epi16(cur01, mask))));
+            store(at[2 * b + 1], channel_sums<C>(_mm256_add_epi16(before23, _mm256_maddubs_epi16(cur23, mask))));
+        }
+    }
+
+    // Rows (0, 1) and (2, 3) of one window: channel sums as 32-bit lanes.
+    IMAGENET32_AVX2 void window_sums(const WindowEdges& e, __m256i& s01, __m256i& s23) const {
+        const Block* at = at_break_.data();
+        if (!e.pieces) {  // a 16-bit difference of prefixes is exact here
+            s01 = _mm256_sub_epi16(load(at[2 * e.last]), load(at[2 * e.first]));
+            s23 = _mm256_sub_epi16(load(at[2 * e.last + 1]), load(at[2 * e.first + 1]));
+            return;
+        }
+        s01 = s23 = _mm256_setzero_si256();
+        for (int b = e.first; b < e.last; ++b) {
+            s01 = _mm256_add_epi32(s01, _mm256_sub_epi16(load(at[2 * b + 2]), load(at[2 * b])));
+            s23 = _mm256_add_epi32(s23, _mm256_sub_epi16(load(at[2 * b + 3]), load(at[2 * b + 1])));
+        }
+    }
+
+    // One task's outputs for the block's rows, four windows at a time: packing
+    // the four windows' bytes turns them into one 16-byte run per row. Rows
+    // outside the task go to a scratch row.
+    IMAGENET32_AVX2 void emit(const HTask& t, const std::vector<WindowEdges>& edges, int r) {
+        uint8_t* out[4];
+        bool any = false;
+        for (int i = 0; i < 4; ++i) {
+            const int row = r + i;
+            const bool inside = row >= t.row0 && row < t.row0 + t.rows;
+            out[i] = inside ? t.dst + static_cast<std::ptrdiff_t>(row - t.row0) * t.dst_stride : scratch_.data();
+            any = any || inside;
+        }
+        if (!any) return;
+        const int row_bytes = t.out_w * C;
+        const int last = t.out_w - 1;
+        for (int xx = 0; xx < t.out_w; xx += 4) {
+            // Two windows' outputs per 16-bit vector, four per byte vector:
+            // [row 0: windows 0..3 | row 1: windows 0..3], 4 bytes each; and rows 2, 3.
+            __m256i a01, a23, b01, b23;
+            finish_window(edges[xx], a01, a23);
+            finish_window(edges[std::min(xx + 1, last)], b01, b23);
+            const __m256i w01 = _mm256_packus_epi32(a01, b01), w23 = _mm256_packus_epi32(a23, b23);
+            finish_window(edges[std::min(xx + 2, last)], a01, a23);
+            finish_window(edges[std::min(xx + 3, last)], b01, b23);
+            __m256i rows01 = _mm256_packus_epi16(w01, _mm256_packus_epi32(a01, b01));
+            __m256i rows23 = _mm256_packus_epi16(w23, _mm256_packus_epi32(a23, b23));
+            if constexpr (C != 4) {
+                rows01 = _mm256_shuffle_epi8(rows01, compact_channels<C>());
+                rows23 = _mm256_shuffle_epi8(rows23, compact_channels<C>());
+            }
+            const std::ptrdiff_t x = static_cast<std::ptrdiff_t>(xx) * C;
+            const int n = x + kGroupStore <= row_bytes ? kGroupStore : -static_cast<int>(std::min<std::ptrdiff_t>(4 * C, row_bytes - x));
+            store_row(out[0] + x, _mm256_castsi256_si128(rows01), n);
+            store_row(out[1] + x, _mm256_extracti128_si256(rows01, 1), n);
+            store_row(out[2] + x, _mm256_castsi256_si128(rows23), n);
+            store_row(out[3] + x, _mm256_extracti128_si256(rows23, 1), n);
+        }
+    }
+
+    IMAGENET32_AVX2 void finish_window(const WindowEdges& e, __m256i& f01, __m256i& f23) const {
+        __m256i s01, s23;
+        window_sums(e, s01, s23);
+        const __m256i k = _mm256_set1_epi32(static_cast<int>(e.k));
+        f01 = finish32(s01, k);
+        f23 = finish32(s23, k);
+    }
+
+    // Store a row's group of outputs: kGroupStore bytes when n is that, else
+    // exactly -n bytes (at the end of the row).
+    IMAGENET32_AVX2 static void store_row(uint8_t* p, __m128i v, int n) {
+        if (n == kGroupStore) {
+            if constexpr (kGroupStore == 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
+            else if constexpr (kGroupStore == 8) _mm_storel_epi64(reinterpret_cast<__m128i*>(p), v);
+            else {
+                const int w = _mm_cvtsi128_si32(v);
+                std::memcpy(p, &w, 4);
+            }
+            return;
+        }
+        alignas(16) uint8_t tmp[16];
+        _mm_store_si128(reinterpret_cast<__m128i*>(tmp), v);
+        std::memcpy(p, tmp, static_cast<std::size_t>(-n));
+    }
+
+    View<uint8_t> src_;
+    std::vector<HTask> tasks_;
+    std::size_t breaks_ = 0;
+    std::vector<int32_t> granule_of_, offset_of_;
+    std::vector<std::vector<WindowEdges>> edges_;
+    int x_begin_ = 0, granules_ = 0, safe_ = 0;
+    int tail_from_ = 0, tail_bytes_ = 0, tail_stride_ = 0;
+    std::vector<uint8_t> tail_, scratch_;
+    std::vector<Block> at_break_, masks_;
+};
+
+IMAGENET32_AVX2 inline void box_h_tasks(const View<uint8_t>& src, const HTask* tasks, std::size_t n) {
+    switch (src.channels) {
+        case 1: HorizontalPass<1>(src, tasks, n).run(); break;
+        case 2: HorizontalPass<2>(src, tasks, n).run(); break;
+        case 3: HorizontalPass<3>(src, tasks, n).run(); break;
+        default: HorizontalPass<4>(src, tasks, n).run(); break;
+    }
+}
+
+// Vertical pass: 32 columns at a time, rows summed in 16-bit lanes (in runs
+// of at most 256 rows, widened into 32-bit sums), then finished.
+IMAGENET32_AVX2 inline void box_v(const View<uint8_t>& src, const VTask& t) {
+    const int bytes = static_cast<int>(src.row_elements());
+    const int vector_end = bytes / 32 * 32;
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256i round = _mm256_set1_epi32(1 << (kPrecisionBits - 1));
+    for (int yy = 0; yy < t.out_h; ++yy) {
+        const Window& w = t.windows[yy];
+        uint8_t* out = t.dst + static_cast<std::ptrdiff_t>(yy) * t.dst_stride;
+        const __m256i k = _mm256_set1_epi32(static_cast<int>(w.k));
+        for (int x = 0; x < vector_end; x += 32) {
+            __m256i s[4] = {zero, zero, zero, zero};
+            for (int r = w.start; r < w.start + w.count; r += kPiece) {
+                __m256i a = zero, b = zero;
+                for (int rr = r; rr < std::min(r + kPiece, w.start + w.count); ++rr) {
+                    const auto* p = reinterpret_cast<const __m128i*>(src.row(rr) + x);
+                    a = _mm256_add_epi16(a, _mm256_cvtepu8_epi16(_mm_loadu_si128(p)));
+                    b = _mm256_add_epi16(b, _mm256_cvtepu8_epi16(_mm_loadu_si128(p + 1)));
+                }
+                s[0] = _mm256_add_epi32(s[0], _mm256_unpacklo_epi16(a, zero));
+                s[1] = _mm256_add_epi32(s[1], _mm256_unpackhi_epi16(a, zero));
+                s[2] = _mm256_add_epi32(s[2], _mm256_unpacklo_epi16(b, zero));
+                s[3] = _mm256_add_epi32(s[3], _mm256_unpackhi_epi16(b, zero));
+            }
+            for (__m256i& v : s) v = _mm256_srli_epi32(_mm256_add_epi32(_mm256_mullo_epi32(v, k), round), kPrecisionBits);
+            const __m256i words_a = _mm256_packus_epi32(s[0], s[1]);
+            const __m256i words_b = _mm256_packus_epi32(s[2], s[3]);
+            const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(words_a, words_b), 0xD8);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + x), packed);
+        }
+        for (int x = vector_end; x < bytes; ++x) {
+            uint32_t sum = 0;
+            for (int r = w.start; r < w.start + w.count; ++r) sum += src.row(r)[x];
+            out[x] = box_output(w.k, sum);
+        }
+    }
+}
+
+IMAGENET32_AVX2 inline void box_v_tasks(const View<uint8_t>& src, const VTask* tasks, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) box_v(src, tasks[i]);
+}
+
+}  // namespace avx2
+
+inline const Backend kAvx2{"avx2", avx2::box_h_tasks, avx2::box_v_tasks};
+
+}  // namespace imagenet32
+
+#else
 #define IMAGENET32_HAVE_AVX2 0
+#endif

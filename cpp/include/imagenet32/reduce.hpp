@@ -46,8 +46,10 @@ inline Image<uint8_t> reduce8(const View<uint8_t>& src, int fx, int fy, const In
     return out;
 }
 
-// The 32-bit rule (I and F): partial sums of 2x2 quads (in the sample type),
-// then of the odd column, row and corner, each added to a double; times 1/n.
+// The 32-bit rule (I and F), summed in Pillow's order: a whole block adds
+// partial sums of 2x2 quads (then of the odd column, row and corner), taken in
+// the sample type, to a double; a partial block at the right or bottom edge
+// adds its samples one by one. The mean is sum * (1.0 / n).
 template <class T>
 Image<T> reduce_wide(const View<T>& src, int fx, int fy, const IntBox& box) {
     if (fx < 1 || fy < 1) throw std::invalid_argument("reduce factor must be at least 1");
@@ -58,22 +60,27 @@ Image<T> reduce_wide(const View<T>& src, int fx, int fy, const IntBox& box) {
         for (int x = 0; x < out_w; ++x) {
             const int x0 = box.x0 + x * fx, x1 = std::min(x0 + fx, box.x1);
             double sum = 0.0;
-            int yy = y0;
-            for (; yy + 1 < y1; yy += 2) {
-                const T* a = src.row(yy);
-                const T* b = src.row(yy + 1);
-                int xx = x0;
-                for (; xx + 1 < x1; xx += 2) sum += wrap_sum(a[xx], a[xx + 1], b[xx], b[xx + 1]);
-                if (xx < x1) sum += wrap_sum(a[xx], b[xx]);
+            if (x1 - x0 == fx && y1 - y0 == fy) {
+                int yy = y0;
+                for (; yy + 1 < y1; yy += 2) {
+                    const T* a = src.row(yy);
+                    const T* b = src.row(yy + 1);
+                    int xx = x0;
+                    for (; xx + 1 < x1; xx += 2) sum += wrap_sum(a[xx], a[xx + 1], b[xx], b[xx + 1]);
+                    if (xx < x1) sum += wrap_sum(a[xx], b[xx]);
+                }
+                if (yy < y1) {
+                    const T* a = src.row(yy);
+                    int xx = x0;
+                    for (; xx + 1 < x1; xx += 2) sum += wrap_sum(a[xx], a[xx + 1]);
+                    if (xx < x1) sum += static_cast<double>(a[xx]);
+                }
+            } else {
+                for (int yy = y0; yy < y1; ++yy)
+                    for (int xx = x0; xx < x1; ++xx) sum += static_cast<double>(src.row(yy)[xx]);
             }
-            if (yy < y1) {
-                const T* a = src.row(yy);
-                int xx = x0;
-                for (; xx + 1 < x1; xx += 2) sum += wrap_sum(a[xx], a[xx + 1]);
-                if (xx < x1) sum += static_cast<double>(a[xx]);
-            }
-            const double n = static_cast<double>((x1 - x0) * (y1 - y0));
-            out.row(y)[x] = from_double<T>(sum * (1.0 / n));
+            const double multiplier = 1.0 / ((x1 - x0) * (y1 - y0));
+            out.row(y)[x] = from_double<T>(sum * multiplier);
         }
     }
     return out;
