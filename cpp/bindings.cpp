@@ -85,20 +85,20 @@ const Backend& backend_of(const std::string& simd) {
     return simd.empty() ? default_backend() : backend_named(simd);
 }
 
-Engine<uint8_t> engine8(const Backend& backend) {
+Engine<uint8_t> engine8(const Rules& rules, const Backend& backend) {
     Engine<uint8_t> e;
-    e.passes = [&backend](const View<uint8_t>& src, const std::vector<CorePlan>& plans) {
-        return box8_passes(src, plans, backend);
+    e.passes = [rules, &backend](const View<uint8_t>& src, const std::vector<CorePlan>& plans) {
+        return box8_passes(src, plans, rules, backend);
     };
     e.reduce = reduce8;
     return e;
 }
 
 template <class T>
-Engine<T> engine_wide(Sample<T> sample) {
+Engine<T> engine_wide(const Rules& rules, Sample<T> sample) {
     Engine<T> e;
-    e.passes = [sample](const View<T>& src, const std::vector<CorePlan>& plans) {
-        return wide_passes(src, plans, sample);
+    e.passes = [rules, sample](const View<T>& src, const std::vector<CorePlan>& plans) {
+        return wide_passes(src, plans, rules, sample);
     };
     if constexpr (!std::is_same_v<T, uint16_t>) e.reduce = reduce_wide<T>;
     return e;
@@ -108,7 +108,7 @@ py::list resize8(const py::array& src, const SizeList& sizes, const std::array<d
                  std::optional<double> gap, bool alpha, const Rules& rules, const std::string& simd) {
     const View<uint8_t> v = view_of<uint8_t>(src);
     const std::vector<Size> s = sizes_of(sizes);
-    const Engine<uint8_t> engine = engine8(backend_of(simd));
+    const Engine<uint8_t> engine = engine8(rules, backend_of(simd));
     std::vector<Image<uint8_t>> out;
     {
         py::gil_scoped_release release;
@@ -127,7 +127,7 @@ py::list resize_wide(const py::array& src, const SizeList& sizes, const std::arr
     const std::vector<Size> s = sizes_of(sizes);
     Sample<T> sample;
     sample.fmt = Format16{swapped16, rules.clamp16};
-    const Engine<T> engine = engine_wide(sample);
+    const Engine<T> engine = engine_wide(rules, sample);
     std::vector<Image<T>> out;
     {
         py::gil_scoped_release release;
@@ -159,7 +159,7 @@ py::list resize8_batch(const py::list& images, const SizeList& sizes, std::optio
     std::vector<Image<uint8_t>> stacks;
     for (const Size& size : s)
         stacks.emplace_back(size.width, static_cast<int>(Image<uint8_t>::checked_count(size.height, n, 1)), channels);
-    const Engine<uint8_t> engine = engine8(backend_of(simd));
+    const Engine<uint8_t> engine = engine8(rules, backend_of(simd));
     {
         py::gil_scoped_release release;
         std::atomic<std::size_t> next{0};

@@ -67,19 +67,22 @@ def _sizes(sizes: Sequence[SizeArg]) -> list[tuple[int, int]]:
 
 
 def _size(size: SizeArg) -> tuple[int, int]:
-    try:
-        if isinstance(size, (bool, np.bool_)):
-            raise TypeError
-        if isinstance(size, (int, np.integer)):
-            w = h = operator.index(size)
-        else:
-            if isinstance(size, (str, bytes)) or len(size) != 2:
+    if type(size) is int:  # the common case, checked first
+        w = h = size
+    else:
+        try:
+            if isinstance(size, (bool, np.bool_)):
                 raise TypeError
-            w, h = (operator.index(v) for v in size)
-            if any(isinstance(v, (bool, np.bool_)) for v in size):
-                raise TypeError
-    except TypeError:
-        raise TypeError(f"size must be an int or a (width, height) pair of ints, not {size!r}") from None
+            if isinstance(size, (int, np.integer)):
+                w = h = operator.index(size)
+            else:
+                if isinstance(size, (str, bytes)) or len(size) != 2:
+                    raise TypeError
+                if any(isinstance(v, (bool, np.bool_)) for v in size):
+                    raise TypeError
+                w, h = (operator.index(v) for v in size)
+        except TypeError:
+            raise TypeError(f"size must be an int or a (width, height) pair of ints, not {size!r}") from None
     if w <= 0 or h <= 0:
         raise ValueError(f"size must be positive: got width {w} and height {h}")
     return w, h
@@ -146,21 +149,25 @@ def _check_memory(width: int, height: int, sizes: list[tuple[int, int]], sample_
 _ARRAY_KINDS = {np.dtype(np.uint16): "u16", np.dtype(np.int32): "i32", np.dtype(np.float32): "f32"}
 
 
+_U8 = np.dtype(np.uint8)
+
+
 def _check_array(image: Any) -> tuple[np.ndarray, str, bool]:
     """The array to resize, its sample kind and whether it has alpha (LA, RGBA)."""
     if not isinstance(image, np.ndarray):
         raise TypeError(f"image must be a numpy array or a PIL.Image.Image, not {type(image).__name__}")
     dtype = image.dtype
-    if dtype == np.uint8:
-        if image.ndim == 2:
-            return _pixel_contiguous(image), "u8", False
-        if image.ndim == 3:
+    if dtype is _U8 or dtype == _U8:
+        ndim = image.ndim
+        if ndim == 3:
             channels = image.shape[2]
             if channels not in (2, 3, 4):
                 raise ValueError(
                     f"an H x W x C image needs 2, 3 or 4 channels (LA, RGB, RGBA), got shape {image.shape}"
                 )
-            return _pixel_contiguous(image), "u8", channels in (2, 4)
+            return _pixel_contiguous(image), "u8", channels != 3
+        if ndim == 2:
+            return _pixel_contiguous(image), "u8", False
         raise ValueError(f"image must be H x W or H x W x C, got shape {image.shape}")
     kind = _ARRAY_KINDS.get(dtype.newbyteorder("="))
     if kind is None:
@@ -176,6 +183,8 @@ def _check_array(image: Any) -> tuple[np.ndarray, str, bool]:
 
 
 def _pixel_contiguous(a: np.ndarray) -> np.ndarray:
+    if a.flags.c_contiguous:
+        return a
     item = a.dtype.itemsize
     channels = a.shape[2] if a.ndim == 3 else 1
     if (a.ndim == 3 and a.strides[2] != item) or (a.shape[1] > 1 and a.strides[1] != item * channels):
@@ -270,6 +279,18 @@ def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], box: Any, reducin
     return images
 
 
+def _release(pillow: str | None) -> Release:
+    try:
+        return _RELEASES[pillow]
+    except (KeyError, TypeError):
+        rel = release(pillow)  # raises for anything that is not a known release
+        _RELEASES[pillow] = rel
+        return rel
+
+
+_RELEASES: dict[str | None, Release] = {}
+
+
 def resize(
     image: np.ndarray | Image.Image,
     size: SizeArg,
@@ -293,7 +314,7 @@ def resize(
     releases before 4.3 had no ``box`` and before 7.0 no ``reducing_gap``.
     ``simd`` forces a kernel set ('scalar', 'avx2'); the output is the same.
     """
-    rel = release(pillow)
+    rel = _release(pillow)
     sizes = [_size(size)]
     if isinstance(image, Image.Image):
         return _resize_pil(image, sizes, box, reducing_gap, rel, _simd(simd))[0]
@@ -314,7 +335,7 @@ def resize_many(
     The dataset case: ``resize_many(rgb, [64, 32, 16, 8], pillow="4.1")``.
     Each output is byte-identical to its own :func:`resize` call.
     """
-    rel = release(pillow)
+    rel = _release(pillow)
     if isinstance(sizes, (int, np.integer)) or not isinstance(sizes, Sequence):
         raise TypeError(f"sizes must be a sequence of sizes, not {sizes!r}")
     size_list = _sizes(sizes)
@@ -338,7 +359,7 @@ def resize_batch(
     work is spread over ``threads`` native threads (default: all cores) with
     the GIL released; the bytes do not depend on the thread count.
     """
-    rel = release(pillow)
+    rel = _release(pillow)
     if isinstance(sizes, (int, np.integer)) or not isinstance(sizes, Sequence):
         raise TypeError(f"sizes must be a sequence of sizes, not {sizes!r}")
     size_list = _sizes(sizes)

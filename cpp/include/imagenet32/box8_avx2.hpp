@@ -93,10 +93,13 @@ IMAGENET32_AVX2 inline __m256i load_granules(const uint8_t* a, const uint8_t* b,
 
 // pmaddubsw weights summing the first t pixels of a granule, for t = 0 .. pixels.
 template <int C>
-inline std::vector<Block> prefix_masks() {
-    std::vector<Block> masks(Granule<C>::pixels + 1);
-    for (int t = 0; t <= Granule<C>::pixels; ++t)
-        for (int i = 0; i < 32; ++i) masks[t].bytes[i] = Granule<C>::pixel_of_byte[i % 16] < t ? 1 : 0;
+const std::vector<Block>& prefix_masks() {
+    static const std::vector<Block> masks = [] {
+        std::vector<Block> m(Granule<C>::pixels + 1);
+        for (int t = 0; t <= Granule<C>::pixels; ++t)
+            for (int i = 0; i < 32; ++i) m[t].bytes[i] = Granule<C>::pixel_of_byte[i % 16] < t ? 1 : 0;
+        return m;
+    }();
     return masks;
 }
 
@@ -224,7 +227,6 @@ private:
         tail_stride_ = (granules_ - safe_) * kBytes + 16;
         tail_.assign(4 * static_cast<std::size_t>(tail_stride_), 0);
         at_break_.resize(2 * breaks_);
-        masks_ = prefix_masks<C>();
         scratch_.assign(static_cast<std::size_t>(widest) * C + 32, 0);
     }
 
@@ -279,7 +281,7 @@ private:
                 acc23 = _mm256_add_epi16(acc23, _mm256_maddubs_epi16(cur23, ones));
                 g = until + 1;
             }
-            const __m256i mask = load(masks_[t]);
+            const __m256i mask = load(prefix_masks<C>()[t]);
             store(at[2 * b], channel_sums<C>(_mm256_add_epi16(before01, _mm256_maddubs_epi16(cur01, mask))));
             store(at[2 * b + 1], channel_sums<C>(_mm256_add_epi16(before23, _mm256_maddubs_epi16(cur23, mask))));
         }
@@ -372,7 +374,7 @@ private:
     int x_begin_ = 0, granules_ = 0, safe_ = 0;
     int tail_from_ = 0, tail_bytes_ = 0, tail_stride_ = 0;
     std::vector<uint8_t> tail_, scratch_;
-    std::vector<Block> at_break_, masks_;
+    std::vector<Block> at_break_;
 };
 
 IMAGENET32_AVX2 inline void box_h_tasks(const View<uint8_t>& src, const HTask* tasks, std::size_t n) {

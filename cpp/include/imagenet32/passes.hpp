@@ -17,7 +17,7 @@ inline std::vector<Window> shifted(std::vector<Window> windows, int by) {
 }
 
 inline std::vector<Image<uint8_t>> box8_passes(const View<uint8_t>& src, const std::vector<CorePlan>& plans,
-                                              const Backend& backend) {
+                                              const Rules& rules, const Backend& backend) {
     std::vector<PassJob<uint8_t>> jobs = schedule(src, plans);
     std::vector<std::vector<Window>> hw(plans.size()), vw(plans.size());
     std::vector<HTask> from_src_h;
@@ -25,8 +25,8 @@ inline std::vector<Image<uint8_t>> box8_passes(const View<uint8_t>& src, const s
     for (std::size_t i = 0; i < plans.size(); ++i) {
         const CorePlan& p = plans[i];
         PassJob<uint8_t>& j = jobs[i];
-        if (p.need_h) hw[i] = box_windows(p.h);
-        if (p.need_v) vw[i] = box_windows(p.v);
+        if (p.need_h) hw[i] = box_windows(p.h, rules);
+        if (p.need_v) vw[i] = box_windows(p.v, rules);
         switch (j.kind) {
             case PassJob<uint8_t>::kCopy:
                 break;
@@ -65,28 +65,31 @@ inline std::vector<Image<uint8_t>> box8_passes(const View<uint8_t>& src, const s
 }
 
 template <class T>
-std::vector<Image<T>> wide_passes(const View<T>& src, const std::vector<CorePlan>& plans, const Sample<T>& s) {
+std::vector<Image<T>> wide_passes(const View<T>& src, const std::vector<CorePlan>& plans, const Rules& rules,
+                                  const Sample<T>& s) {
     std::vector<PassJob<T>> jobs = schedule(src, plans);
     std::vector<Image<T>> out(plans.size());
     for (std::size_t i = 0; i < plans.size(); ++i) {
-        const CorePlan& p = plans[i];
+        const CorePlan& plan = plans[i];
+        const Coefficients h = plan.need_h ? box_coefficients(plan.h, rules) : Coefficients{};
+        const Coefficients v = plan.need_v ? box_coefficients(plan.v, rules) : Coefficients{};
         PassJob<T>& j = jobs[i];
         switch (j.kind) {
             case PassJob<T>::kCopy:
                 break;
             case PassJob<T>::kHorizontal:
-                wide_h(src, 0, src.height, p.h, s, j.out.data(), j.out.stride());
+                wide_h(src, 0, src.height, h, s, j.out.data(), j.out.stride());
                 break;
             case PassJob<T>::kVertical:
-                wide_v(src, 0, p.v, s, j.out.data(), j.out.stride());
+                wide_v(src, 0, v, s, j.out.data(), j.out.stride());
                 break;
             case PassJob<T>::kHorizontalThenVertical:
-                wide_h(src, j.row0, j.mid.height(), p.h, s, j.mid.data(), j.mid.stride());
-                wide_v(j.mid.view(), j.row0, p.v, s, j.out.data(), j.out.stride());
+                wide_h(src, j.row0, j.mid.height(), h, s, j.mid.data(), j.mid.stride());
+                wide_v(j.mid.view(), j.row0, v, s, j.out.data(), j.out.stride());
                 break;
             case PassJob<T>::kVerticalThenHorizontal:
-                wide_v(src, 0, p.v, s, j.mid.data(), j.mid.stride());
-                wide_h(j.mid.view(), 0, p.size.height, p.h, s, j.out.data(), j.out.stride());
+                wide_v(src, 0, v, s, j.mid.data(), j.mid.stride());
+                wide_h(j.mid.view(), 0, plan.size.height, h, s, j.out.data(), j.out.stride());
                 break;
         }
         out[i] = std::move(j.out);

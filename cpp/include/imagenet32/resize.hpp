@@ -43,7 +43,8 @@ inline FloatBox to_float(const Box& b) {
 struct CorePlan {
     Size size;
     bool need_h = false, need_v = false, vertical_first = false;
-    Coefficients h, v;
+    Axis h, v;
+    std::pair<int, int> rows;  // the source rows a horizontal-first pass reads
 };
 
 inline CorePlan plan_core(int in_w, int in_h, Size size, const FloatBox& box, const Rules& rules) {
@@ -59,15 +60,10 @@ inline CorePlan plan_core(int in_w, int in_h, Size size, const FloatBox& box, co
     const long long shrink_h = static_cast<long long>(in_h) - size.height;
     const long long shrink_w = static_cast<long long>(in_w) - size.width;
     p.vertical_first = rules.vertical_first && shrink_h > 0 && shrink_h > 2 * shrink_w;
-    if (p.need_h) p.h = box_coefficients(in_w, box.x0, box.x1, size.width, rules);
-    if (p.need_v) p.v = box_coefficients(in_h, box.y0, box.y1, size.height, rules);
+    p.h = Axis{in_w, box.x0, box.x1, size.width};
+    p.v = Axis{in_h, box.y0, box.y1, size.height};
+    p.rows = p.need_h && p.need_v && !p.vertical_first ? pillow_row_span(p.v, rules) : std::make_pair(0, in_h);
     return p;
-}
-
-// The source rows that the vertical windows of a plan read: Pillow's
-// [ybox_first, ybox_last), used when the horizontal pass runs first.
-inline std::pair<int, int> row_span(const Coefficients& v) {
-    return {v.first.front(), v.first.back() + v.taps.back()};
 }
 
 // How each plan's passes run: which reads the source and into which buffer.
@@ -97,9 +93,8 @@ std::vector<PassJob<T>> schedule(const View<T>& src, const std::vector<CorePlan>
             j.kind = PassJob<T>::kVertical;
         } else if (!p.vertical_first) {
             j.kind = PassJob<T>::kHorizontalThenVertical;
-            const auto [r0, r1] = row_span(p.v);
-            j.row0 = r0;
-            j.mid = Image<T>(p.size.width, r1 - r0, src.channels);
+            j.row0 = p.rows.first;
+            j.mid = Image<T>(p.size.width, p.rows.second - p.rows.first, src.channels);
         } else {
             j.kind = PassJob<T>::kVerticalThenHorizontal;
             j.mid = Image<T>(src.width, p.size.height, src.channels);

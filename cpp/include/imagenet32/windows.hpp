@@ -5,7 +5,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <algorithm>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 namespace imagenet32 {
@@ -27,9 +29,61 @@ inline double box_filter(double t, const Rules& rules) {
     return (t > -0.5 && t <= 0.5) ? 1.0 : 0.0;
 }
 
-// The coefficients of one axis: for each output sample, the input range
-// [first, first + taps) and its normalised double weights (zero weights kept,
-// because Pillow keeps them and 32-bit sums include them).
+// One axis of a resize: `in` samples, the region [in0, in1) of them (floats,
+// as Pillow parses boxes), to `out` samples.
+struct Axis {
+    int in = 0;
+    float in0 = 0, in1 = 0;
+    int out = 1;
+};
+
+// Pillow's precompute_coeffs geometry for BOX, computed with the same double
+// operations in the same order: each output's center, and the input range
+// [xmin, xend) whose weights it evaluates.
+class BoxGeometry {
+public:
+    BoxGeometry(const Axis& axis, const Rules& rules) : axis_(axis), rules_(rules) {
+        if (axis.out < 1) throw std::invalid_argument("output size must be at least 1");
+        const float span = axis.in1 - axis.in0;  // a float subtraction, as in Pillow
+        scale_ = static_cast<double>(span) / axis.out;
+        const double filterscale = scale_ < 1.0 ? 1.0 : scale_;
+        support_ = 0.5 * filterscale;
+        inv_ = 1.0 / filterscale;
+    }
+
+    double center(int xx) const { return static_cast<double>(axis_.in0) + (xx + 0.5) * scale_; }
+
+    // [xmin, xend) for output xx, clipped to the input.
+    void bounds(double center, int& xmin, int& xend) const {
+        if (rules_.floor_ceil_bounds) {
+            xmin = static_cast<int>(std::floor(center - support_));
+            xend = static_cast<int>(std::ceil(center + support_));
+        } else {
+            xmin = static_cast<int>(center - support_ + 0.5);
+            xend = static_cast<int>(center + support_ + 0.5);
+        }
+        if (xmin < 0) xmin = 0;
+        if (xend > axis_.in) xend = axis_.in;
+        if (xend < xmin) xend = xmin;
+    }
+
+    // The un-normalised weight of input x: exactly 1.0 or 0.0.
+    double weight(int x, double center) const {
+        return box_filter((static_cast<double>(x) - center + 0.5) * inv_, rules_);
+    }
+
+    // The buffer stride Pillow uses for weights; bounds the taps per output.
+    double kernel_size() const { return std::ceil(support_) * 2 + 1; }
+
+private:
+    Axis axis_;
+    Rules rules_;
+    double scale_ = 0, support_ = 0, inv_ = 0;
+};
+
+// The double weights of one axis (for the 16- and 32-bit passes): for each
+// output, the input range [first, first + taps) and its normalised weights,
+// zero weights included, as Pillow keeps them.
 struct Coefficients {
     int out = 0;
     int stride = 0;  // weights per output in `weights`
@@ -38,49 +92,38 @@ struct Coefficients {
     const double* weights_of(int xx) const { return weights.data() + static_cast<std::size_t>(xx) * stride; }
 };
 
-// Pillow's precompute_coeffs for BOX on an axis of `in` samples, the region
-// [in0, in1) (float, as Pillow parses boxes), to `out` samples.
-inline Coefficients box_coefficients(int in, float in0, float in1, int out, const Rules& rules) {
-    if (out < 1) throw std::invalid_argument("output size must be at least 1");
-    const float span = in1 - in0;  // a float subtraction, as in Pillow
-    const double scale = static_cast<double>(span) / out;
-    const double filterscale = scale < 1.0 ? 1.0 : scale;
-    const double support = 0.5 * filterscale;
-    const double inv = 1.0 / filterscale;
-    const double kernel = std::ceil(support) * 2 + 1;
-    if (kernel * out > static_cast<double>(1 << 28)) throw std::length_error("resize window too large");
-
+inline Coefficients box_coefficients(const Axis& axis, const Rules& rules) {
+    const BoxGeometry geo(axis, rules);
+    if (geo.kernel_size() * axis.out > static_cast<double>(1 << 28)) throw std::length_error("resize window too large");
     Coefficients c;
-    c.out = out;
-    c.stride = static_cast<int>(kernel);
-    c.first.resize(out);
-    c.taps.resize(out);
-    c.weights.assign(static_cast<std::size_t>(out) * c.stride, 0.0);
-    for (int xx = 0; xx < out; ++xx) {
-        const double center = static_cast<double>(in0) + (xx + 0.5) * scale;
+    c.out = axis.out;
+    c.stride = static_cast<int>(geo.kernel_size());
+    c.first.resize(axis.out);
+    c.taps.resize(axis.out);
+    c.weights.assign(static_cast<std::size_t>(axis.out) * c.stride, 0.0);
+    for (int xx = 0; xx < axis.out; ++xx) {
+        const double center = geo.center(xx);
         int xmin, xend;
-        if (rules.floor_ceil_bounds) {
-            xmin = static_cast<int>(std::floor(center - support));
-            xend = static_cast<int>(std::ceil(center + support));
-        } else {
-            xmin = static_cast<int>(center - support + 0.5);
-            xend = static_cast<int>(center + support + 0.5);
-        }
-        if (xmin < 0) xmin = 0;
-        if (xend > in) xend = in;
-        const int taps = xend - xmin > 0 ? xend - xmin : 0;
+        geo.bounds(center, xmin, xend);
         double* w = c.weights.data() + static_cast<std::size_t>(xx) * c.stride;
         double total = 0.0;
-        for (int j = 0; j < taps; ++j) {
-            w[j] = box_filter((static_cast<double>(xmin + j) - center + 0.5) * inv, rules);
-            total += w[j];
-        }
+        for (int x = xmin; x < xend; ++x) total += (w[x - xmin] = geo.weight(x, center));
         if (total != 0.0)
-            for (int j = 0; j < taps; ++j) w[j] /= total;
+            for (int j = 0; j < xend - xmin; ++j) w[j] /= total;
         c.first[xx] = xmin;
-        c.taps[xx] = taps;
+        c.taps[xx] = xend - xmin;
     }
     return c;
+}
+
+// The input rows Pillow's horizontal-first pass reads for the vertical
+// windows: [ybox_first, ybox_last) from the first and last outputs' bounds.
+inline std::pair<int, int> pillow_row_span(const Axis& axis, const Rules& rules) {
+    const BoxGeometry geo(axis, rules);
+    int first_min, first_end, last_min, last_end;
+    geo.bounds(geo.center(0), first_min, first_end);
+    geo.bounds(geo.center(axis.out - 1), last_min, last_end);
+    return {first_min, std::max(first_min, last_end)};
 }
 
 // A BOX window reduced to what the 8-bit kernels need: the run of inputs
@@ -101,26 +144,22 @@ inline uint32_t fixed_weight(int count) {
     return static_cast<uint32_t>(w * (1 << kPrecisionBits) + 0.5);
 }
 
-inline std::vector<Window> box_windows(const Coefficients& c) {
-    std::vector<Window> windows(c.out);
-    for (int xx = 0; xx < c.out; ++xx) {
-        const double* w = c.weights_of(xx);
-        int lo = -1, hi = -1;
-        for (int j = 0; j < c.taps[xx]; ++j) {
-            if (w[j] == 0.0) continue;
-            if (lo < 0) lo = j;
-            else if (hi != j - 1) throw std::logic_error("BOX window is not contiguous");
-            hi = j;
-        }
-        Window& out = windows[xx];
-        if (lo >= 0) {
-            out.start = c.first[xx] + lo;
-            out.count = hi - lo + 1;
-        } else {
-            out.start = c.first[xx];
-            out.count = 0;
-        }
-        out.k = fixed_weight(out.count);
+// The windows of one axis. The weight-1 inputs of a window are contiguous
+// (spec section 2.1: the filter argument is monotonic in x), so only the
+// ends of [xmin, xend) are examined.
+inline std::vector<Window> box_windows(const Axis& axis, const Rules& rules) {
+    const BoxGeometry geo(axis, rules);
+    std::vector<Window> windows(axis.out);
+    for (int xx = 0; xx < axis.out; ++xx) {
+        const double center = geo.center(xx);
+        int lo, hi;
+        geo.bounds(center, lo, hi);
+        while (lo < hi && geo.weight(lo, center) == 0.0) ++lo;
+        while (hi > lo && geo.weight(hi - 1, center) == 0.0) --hi;
+        Window& w = windows[xx];
+        w.start = lo;
+        w.count = hi - lo;
+        w.k = fixed_weight(w.count);
     }
     return windows;
 }
