@@ -247,6 +247,7 @@ private:
         __m256i acc01 = _mm256_setzero_si256(), acc23 = _mm256_setzero_si256();
         const uint8_t *p0 = rows[0], *p1 = rows[1], *p2 = rows[2], *p3 = rows[3];
         Block* at = at_break_.data();
+        const Block* masks = prefix_masks<C>().data();
         // The granule holding the last break, and the sums before it: later
         // breaks in the same granule reuse them.
         __m256i cur01 = acc01, cur23 = acc23, before01 = acc01, before23 = acc23;
@@ -281,7 +282,7 @@ private:
                 acc23 = _mm256_add_epi16(acc23, _mm256_maddubs_epi16(cur23, ones));
                 g = until + 1;
             }
-            const __m256i mask = load(prefix_masks<C>()[t]);
+            const __m256i mask = load(masks[t]);
             store(at[2 * b], channel_sums<C>(_mm256_add_epi16(before01, _mm256_maddubs_epi16(cur01, mask))));
             store(at[2 * b + 1], channel_sums<C>(_mm256_add_epi16(before23, _mm256_maddubs_epi16(cur23, mask))));
         }
