@@ -39,14 +39,15 @@ const char* dtype_name() {
 // A view of a numpy array H x W or H x W x C whose pixels are contiguous.
 template <class T>
 View<T> view_of(const py::array& a) {
-    if (!py::isinstance<py::array_t<T>>(a) || !a.dtype().is(py::dtype::of<T>()))
+    if (!py::isinstance<py::array_t<T>>(a))
         throw py::type_error(std::string("expected a ") + dtype_name<T>() + " array");
     if (a.ndim() != 2 && a.ndim() != 3) throw py::value_error("expected a 2-D or 3-D array");
     const int channels = a.ndim() == 3 ? static_cast<int>(a.shape(2)) : 1;
     if (channels < 1 || channels > 4) throw py::value_error("expected 1 to 4 channels");
     const auto item = static_cast<py::ssize_t>(sizeof(T));
-    if ((a.ndim() == 3 && a.strides(2) != item) || (a.shape(1) > 1 && a.strides(1) != item * channels) ||
-        a.strides(0) % item != 0)
+    const bool empty = a.size() == 0;  // numpy gives empty arrays arbitrary strides
+    if (!empty && ((a.ndim() == 3 && a.shape(2) > 1 && a.strides(2) != item) ||
+                   (a.shape(1) > 1 && a.strides(1) != item * channels) || a.strides(0) % item != 0))
         throw py::value_error("pixels must be contiguous within rows");
     if (a.shape(0) > (1 << 30) || a.shape(1) > (1 << 30)) throw py::value_error("image too large");
     View<T> v;

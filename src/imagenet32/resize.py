@@ -10,6 +10,7 @@ core (``imagenet32._core``) with the GIL released.
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 import os
 import sys
@@ -29,6 +30,7 @@ BoxArg = Sequence[float]
 
 # Output buffers above this are refused with a clear error, not attempted.
 MAX_OUTPUT_BYTES = 1 << 32
+_MAX_SIDE = (1 << 31) - 1  # Pillow's sizes are C ints
 
 # How a PIL mode is stored: sample dtype, whether its pixels are 4-byte
 # groups (Pillow's "image32" layout), the bands of those groups it uses, and
@@ -85,6 +87,8 @@ def _size(size: SizeArg) -> tuple[int, int]:
             raise TypeError(f"size must be an int or a (width, height) pair of ints, not {size!r}") from None
     if w <= 0 or h <= 0:
         raise ValueError(f"size must be positive: got width {w} and height {h}")
+    if w > _MAX_SIDE or h > _MAX_SIDE:
+        raise ValueError(f"size too large: width {w} and height {h} (at most {_MAX_SIDE})")
     return w, h
 
 
@@ -94,10 +98,10 @@ def _box(box: BoxArg | None, width: int, height: int, rel: Release) -> tuple[flo
     if not rel.has_box:
         raise ValueError(f"Pillow {rel} had no box argument (it appeared in 4.3)")
     try:
-        if isinstance(box, (str, bytes)) or len(box) != 4:
+        if isinstance(box, (str, bytes)) or len(box) != 4 or not all(isinstance(v, numbers.Real) for v in box):
             raise TypeError
         x0, y0, x1, y1 = (float(v) for v in box)
-    except (TypeError, ValueError):
+    except TypeError:
         raise TypeError(f"box must be 4 numbers (x0, y0, x1, y1), not {box!r}") from None
     if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
         raise ValueError(f"box must be finite numbers, got {box!r}")
@@ -266,7 +270,10 @@ def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], box: Any, reducin
     outs = _run(pixels, kind, alpha, sizes, _box(box, width, height, rel), _gap(reducing_gap, rel), rel, simd,
                 im.mode in _SWAPPED_16)
     images = []
-    for out in outs:
+    for (w, h), out in zip(sizes, outs):
+        if (w, h) == im.size and box in (None, (0, 0, width, height)):
+            images.append(im.copy())  # Image.resize's early copy keeps the palette and everything else
+            continue
         if out.ndim == 3 and out.shape[2] != len(bands):
             out = out[:, :, list(bands)]
         if im.mode in _STORAGE_XOR:

@@ -192,6 +192,7 @@ std::vector<Image<T>> resize_plain(const View<T>& src, const std::vector<Size>& 
             if (fx > 1 || fy > 1) {
                 if (!engine.reduce) throw std::invalid_argument("image has wrong mode");
                 const IntBox rb = safe_box(box, s, src.width, src.height);
+                if (rb.x1 <= rb.x0 || rb.y1 <= rb.y0) throw std::invalid_argument("box can't be empty");  // as Pillow's reduce
                 const Image<T> reduced = engine.reduce(src, fx, fy, rb);
                 const Box moved{(box.x0 - rb.x0) / fx, (box.y0 - rb.y0) / fy, (box.x1 - rb.x0) / fx,
                                 (box.y1 - rb.y0) / fy};

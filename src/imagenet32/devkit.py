@@ -1,0 +1,310 @@
+"""ImageNet class IDs and validation labels, from whatever metadata the user has.
+
+The published Downsampled ImageNet files label images with the devkit's
+ILSVRC2012_ID (1..1000, the order of ``map_clsloc.txt`` and ``meta.mat``), not
+the sorted-WNID order of torchvision and Kaggle. :class:`Devkit` holds the
+devkit order and converts between the two.
+
+Accepted sources (a file, or a folder searched for them):
+
+- ``map_clsloc.txt`` (``wnid id name`` lines) and, for validation labels,
+  ``ILSVRC2012_validation_ground_truth.txt`` or
+  ``ILSVRC2015_clsloc_validation_ground_truth.txt`` (line i: the devkit ID of
+  val image i), optionally with ``val.txt`` (``name index`` lines);
+- the ILSVRC2012 devkit folder or its ``.tar.gz`` (``data/meta.mat``,
+  ``data/ILSVRC2012_validation_ground_truth.txt``);
+- Kaggle's ``LOC_val_solution.csv`` for validation labels (with a class map
+  from one of the above, or ``LOC_synset_mapping.txt`` for sorted labels only).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import matfile
+
+__all__ = ["Devkit", "DevkitError", "load_devkit", "val_number"]
+
+CLASS_MAP = "map_clsloc.txt"
+GROUND_TRUTHS = ("ILSVRC2012_validation_ground_truth.txt", "ILSVRC2015_clsloc_validation_ground_truth.txt")
+VAL_INDEX = "val.txt"
+META_MAT = "meta.mat"
+KAGGLE_SOLUTION = "LOC_val_solution.csv"
+KAGGLE_SYNSETS = "LOC_synset_mapping.txt"
+
+_WNID = re.compile(r"^n\d{8}$")
+_VAL_NAME = re.compile(r"ILSVRC2012_val_(\d{8})")
+
+
+class DevkitError(ValueError):
+    """Metadata that is missing, malformed or inconsistent."""
+
+
+def val_number(name: str) -> int | None:
+    """The number of a validation image from its file name (ILSVRC2012_val_00000001 -> 1)."""
+    match = _VAL_NAME.search(name)
+    return int(match[1]) if match else None
+
+
+@dataclass(frozen=True)
+class Devkit:
+    """The 1000 classes in devkit order, and validation labels when known.
+
+    ``wnids[i]`` and ``names[i]`` belong to devkit ID ``i + 1``. ``val_labels``
+    maps the number of a validation image (1..50000) to its devkit ID.
+    ``has_devkit_ids`` is False when only sorted-WNID order is known (Kaggle's
+    synset mapping), so devkit IDs cannot be written.
+    """
+
+    wnids: tuple[str, ...]
+    names: tuple[str, ...]
+    val_labels: dict[int, int] = field(default_factory=dict)
+    has_devkit_ids: bool = True
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.wnids) != len(self.names):
+            raise DevkitError("class map: WNIDs and names differ in number")
+        if len(set(self.wnids)) != len(self.wnids):
+            raise DevkitError("class map: a WNID appears twice")
+        bad = [w for w in self.wnids if not _WNID.match(w)]
+        if bad:
+            raise DevkitError(f"class map: {bad[0]!r} is not a WNID (n + 8 digits)")
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.wnids)
+
+    def devkit_id(self, wnid: str) -> int:
+        """The 1-based devkit ID of a WNID."""
+        try:
+            return self._index[wnid] + 1
+        except KeyError:
+            raise DevkitError(f"{wnid} is not one of the {self.num_classes} classes of {self.source}") from None
+
+    @property
+    def _index(self) -> dict[str, int]:
+        cached = self.__dict__.get("_index_cache")
+        if cached is None:
+            cached = {w: i for i, w in enumerate(self.wnids)}
+            object.__setattr__(self, "_index_cache", cached)
+        return cached
+
+    def sorted_ids(self) -> np.ndarray:
+        """Array s with s[devkit_id] = the 1-based sorted-WNID ID (s[0] unused)."""
+        order = np.argsort(np.array(self.wnids))  # sorted position -> devkit index
+        ranks = np.empty(len(order) + 1, dtype=np.int64)
+        ranks[0] = 0
+        ranks[order + 1] = np.arange(1, len(order) + 1)
+        return ranks
+
+    def to_sorted(self, devkit_ids: np.ndarray) -> np.ndarray:
+        """1-based devkit IDs -> 1-based sorted-WNID IDs."""
+        return self.sorted_ids()[np.asarray(devkit_ids)]
+
+    def to_devkit(self, sorted_ids: np.ndarray) -> np.ndarray:
+        """1-based sorted-WNID IDs -> 1-based devkit IDs."""
+        inverse = np.empty_like(self.sorted_ids())
+        inverse[self.sorted_ids()] = np.arange(len(inverse))
+        return inverse[np.asarray(sorted_ids)]
+
+    def val_label(self, name: str) -> int:
+        """The devkit ID of a validation image, from its file name."""
+        number = val_number(name)
+        if number is None:
+            raise DevkitError(f"{name}: not an ILSVRC2012_val_XXXXXXXX file name")
+        try:
+            return self.val_labels[number]
+        except KeyError:
+            raise DevkitError(f"{name}: no validation label in {self.source}") from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DevkitError(f"{path}: cannot read ({error})") from None
+
+
+def parse_class_map(text: str, source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``wnid id name`` lines (map_clsloc.txt): WNIDs and names in ID order."""
+    entries: dict[int, tuple[str, str]] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split(maxsplit=2)
+        if len(parts) < 2 or not parts[1].isdigit():
+            raise DevkitError(f"{source}:{number}: expected 'wnid id name', got {line!r}")
+        wnid, ident = parts[0], int(parts[1])
+        if ident in entries:
+            raise DevkitError(f"{source}:{number}: ID {ident} appears twice")
+        entries[ident] = (wnid, parts[2].strip() if len(parts) > 2 else wnid)
+    if sorted(entries) != list(range(1, len(entries) + 1)):
+        raise DevkitError(f"{source}: IDs must be 1..{len(entries)} with none missing")
+    return tuple(entries[i][0] for i in sorted(entries)), tuple(entries[i][1] for i in sorted(entries))
+
+
+def parse_ground_truth(text: str, source: str, num_classes: int) -> list[int]:
+    """One devkit ID per line, line i for validation image i."""
+    labels = []
+    for number, line in enumerate(text.splitlines(), 1):
+        value = line.strip()
+        if not value.isdigit() or not 1 <= int(value) <= num_classes:
+            raise DevkitError(f"{source}:{number}: expected a class ID 1..{num_classes}, got {line!r}")
+        labels.append(int(value))
+    return labels
+
+
+def parse_val_index(text: str, source: str) -> dict[int, int]:
+    """``val.txt``: ``ILSVRC2012_val_XXXXXXXX index`` lines -> {image number: ground-truth line}."""
+    out = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        parts = line.split()
+        if not parts:
+            continue
+        image = val_number(parts[0])
+        if image is None or len(parts) != 2 or not parts[1].isdigit():
+            raise DevkitError(f"{source}:{number}: expected 'ILSVRC2012_val_XXXXXXXX index', got {line!r}")
+        out[image] = int(parts[1])
+    return out
+
+
+def parse_kaggle_solution(text: str, source: str) -> dict[int, str]:
+    """``LOC_val_solution.csv``: {image number: WNID} (the first WNID of PredictionString)."""
+    out = {}
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None or [h.strip() for h in header[:2]] != ["ImageId", "PredictionString"]:
+        raise DevkitError(f"{source}: expected the header 'ImageId,PredictionString'")
+    for number, row in enumerate(reader, 2):
+        if not row:
+            continue
+        image = val_number(row[0])
+        wnid = row[1].split()[0] if len(row) > 1 and row[1].split() else ""
+        if image is None or not _WNID.match(wnid):
+            raise DevkitError(f"{source}:{number}: expected 'ILSVRC2012_val_XXXXXXXX,nXXXXXXXX ...', got {row!r}")
+        out[image] = wnid
+    return out
+
+
+def parse_kaggle_synsets(text: str, source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``LOC_synset_mapping.txt``: ``wnid name`` lines in sorted-WNID order."""
+    wnids, names = [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split(maxsplit=1)
+        if not _WNID.match(parts[0]):
+            raise DevkitError(f"{source}:{number}: expected 'wnid name', got {line!r}")
+        wnids.append(parts[0])
+        names.append(parts[1].strip() if len(parts) > 1 else parts[0])
+    return tuple(wnids), tuple(names)
+
+
+def parse_meta_mat(data: bytes, source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The devkit's ``meta.mat``: the synsets with ILSVRC2012_ID 1..1000, in ID order."""
+    try:
+        synsets = matfile.load(data)["synsets"]
+    except (matfile.MatFileError, KeyError) as error:
+        raise DevkitError(f"{source}: not an ILSVRC2012 meta.mat ({error})") from None
+    leaves = {}
+    for record in synsets:
+        try:
+            ident = int(record["ILSVRC2012_ID"])
+            wnid, words = str(record["WNID"]), str(record["words"])
+        except (KeyError, TypeError, ValueError):
+            raise DevkitError(f"{source}: synsets lack ILSVRC2012_ID, WNID or words") from None
+        if int(record.get("num_children", 0)) == 0 and ident not in leaves:
+            leaves[ident] = (wnid, words)
+    if sorted(leaves) != list(range(1, len(leaves) + 1)) or not leaves:
+        raise DevkitError(f"{source}: leaf synsets must have IDs 1..N")
+    return tuple(leaves[i][0] for i in sorted(leaves)), tuple(leaves[i][1] for i in sorted(leaves))
+
+
+def _files_of(path: Path) -> dict[str, bytes | Path]:
+    """The metadata files under a folder, or inside a .tar.gz, by base name."""
+    wanted = {CLASS_MAP, VAL_INDEX, META_MAT, KAGGLE_SOLUTION, KAGGLE_SYNSETS, *GROUND_TRUTHS}
+    found: dict[str, bytes | Path] = {}
+    if path.is_file() and path.name.endswith((".tar.gz", ".tgz", ".tar")):
+        try:
+            with tarfile.open(path) as archive:
+                for member in archive.getmembers():
+                    name = Path(member.name).name
+                    if member.isfile() and name in wanted and name not in found:
+                        extracted = archive.extractfile(member)
+                        if extracted is not None:
+                            found[name] = extracted.read()
+        except (tarfile.TarError, OSError) as error:
+            raise DevkitError(f"{path}: cannot read the archive ({error})") from None
+    elif path.is_file():
+        if path.name not in wanted:
+            raise DevkitError(f"{path}: not a known metadata file ({', '.join(sorted(wanted))})")
+        found[path.name] = path
+    elif path.is_dir():
+        for candidate in sorted(path.rglob("*")):
+            if candidate.name in wanted and candidate.is_file() and candidate.name not in found:
+                found[candidate.name] = candidate
+    else:
+        raise DevkitError(f"{path}: no such file or folder")
+    return found
+
+
+def load_devkit(*paths: str | Path) -> Devkit:
+    """A :class:`Devkit` from one or more metadata files, folders or devkit archives."""
+    if not paths:
+        raise DevkitError("no devkit path given")
+    files: dict[str, bytes | Path] = {}
+    for p in paths:
+        for name, content in _files_of(Path(p)).items():
+            files.setdefault(name, content)
+
+    def text(name: str) -> str:
+        content = files[name]
+        if isinstance(content, Path):
+            return _read_text(content)
+        try:
+            return content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DevkitError(f"{name}: not UTF-8 text") from None
+
+    source = ", ".join(str(p) for p in paths)
+    if CLASS_MAP in files:
+        wnids, names = parse_class_map(text(CLASS_MAP), CLASS_MAP)
+        has_ids = True
+    elif META_MAT in files:
+        content = files[META_MAT]
+        data = content.read_bytes() if isinstance(content, Path) else content
+        wnids, names = parse_meta_mat(data, META_MAT)
+        has_ids = True
+    elif KAGGLE_SYNSETS in files:
+        wnids, names = parse_kaggle_synsets(text(KAGGLE_SYNSETS), KAGGLE_SYNSETS)
+        has_ids = False
+    else:
+        raise DevkitError(f"{source}: no class map found (need {CLASS_MAP}, {META_MAT} or {KAGGLE_SYNSETS})")
+
+    val_labels: dict[int, int] = {}
+    truth_name = next((n for n in GROUND_TRUTHS if n in files), None)
+    if truth_name is not None:
+        truth = parse_ground_truth(text(truth_name), truth_name, len(wnids))
+        if VAL_INDEX in files:
+            index = parse_val_index(text(VAL_INDEX), VAL_INDEX)
+            for image, line in index.items():
+                if not 1 <= line <= len(truth):
+                    raise DevkitError(f"{VAL_INDEX}: index {line} is outside {truth_name}")
+                val_labels[image] = truth[line - 1]
+        else:
+            val_labels = {i: label for i, label in enumerate(truth, 1)}
+    elif KAGGLE_SOLUTION in files:
+        position = {w: i + 1 for i, w in enumerate(wnids)}
+        for image, wnid in parse_kaggle_solution(text(KAGGLE_SOLUTION), KAGGLE_SOLUTION).items():
+            if wnid not in position:
+                raise DevkitError(f"{KAGGLE_SOLUTION}: {wnid} is not in the class map")
+            val_labels[image] = position[wnid]
+    return Devkit(wnids, names, val_labels, has_ids, source)

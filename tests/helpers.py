@@ -1,0 +1,73 @@
+"""Shared helpers: the installed Pillow as the reference, and test images."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import PIL
+from PIL import Image
+
+import imagenet32
+
+BOX = Image.Resampling.BOX
+GOLDEN = Path(__file__).parent / "data" / "golden"
+
+# The installed Pillow's release, as imagenet32 names it ("13.0").
+INSTALLED = ".".join(PIL.__version__.split(".")[:2])
+INSTALLED_COVERED = (4, 0) <= tuple(int(v) for v in INSTALLED.split(".")) <= (13, 0)
+
+# Bands of the golden inputs used by each mode.
+GOLDEN_BANDS = {"L": [0], "LA": [0, 3], "RGB": [0, 1, 2], "RGBA": [0, 1, 2, 3]}
+
+
+def pillow_box(image: np.ndarray, size, box=None, reducing_gap=None) -> np.ndarray:
+    """The installed Pillow's BOX resize of an array, as an array."""
+    return np.asarray(Image.fromarray(image).resize(size, BOX, box=box, reducing_gap=reducing_gap))
+
+
+def outcome(call):
+    """What a call gives: its result, or the type of the exception it raised."""
+    try:
+        return call()
+    except (ValueError, TypeError) as error:
+        return type(error)
+
+
+def same_outcome(a, b) -> bool:
+    if isinstance(a, type) or isinstance(b, type):
+        return a is b
+    if isinstance(a, Image.Image):
+        return (a.mode, a.size, a.tobytes()) == (b.mode, b.size, b.tobytes())
+    return a.shape == b.shape and np.array_equal(a, b)
+
+
+def random_image(rng: np.random.Generator, height: int, width: int, channels: int | None, kind: str = "noise"):
+    """A uint8 image: uniform noise, a smooth gradient or flat blocks (ties happen on blocks)."""
+    shape = (height, width) if channels is None else (height, width, channels)
+    if kind == "noise":
+        return rng.integers(0, 256, shape, dtype=np.uint8)
+    if kind == "blocks":
+        levels = rng.integers(0, 256, (max(1, height // 3 + 1), max(1, width // 3 + 1)) + shape[2:], dtype=np.uint8)
+        return np.ascontiguousarray(levels.repeat(3, 0).repeat(3, 1)[:height, :width])
+    y = np.linspace(0, 255, height)[:, None]
+    x = np.linspace(0, 255, width)[None, :]
+    base = ((y + x) / 2).astype(np.uint8)
+    return np.ascontiguousarray(np.broadcast_to(base[..., None], shape) if channels else base)
+
+
+def golden_cases():
+    """(case, input array) for every case of the golden set."""
+    cases = json.loads((GOLDEN / "cases.json").read_text())["cases"]
+    with np.load(GOLDEN / "inputs.npz") as inputs:
+        images = {key: inputs[key] for key in inputs.files}
+    for case in cases:
+        img = images[case["img"]][..., GOLDEN_BANDS[case["mode"]]]
+        if case["mode"] == "L":
+            img = img[..., 0]
+        yield case, np.ascontiguousarray(img)
+
+
+def simd_backends() -> list[str]:
+    return list(imagenet32._core.simd_backends())

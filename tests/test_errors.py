@@ -1,0 +1,142 @@
+"""Bad input gets a TypeError or ValueError that names the problem."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import imagenet32
+
+RGB = np.zeros((10, 12, 3), np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("image", "error", "match"),
+    [
+        (np.zeros((4, 4), np.float64), TypeError, "unsupported dtype float64"),
+        (np.zeros((4, 4), bool), TypeError, "unsupported dtype bool"),
+        (np.zeros((4, 4), np.int16), TypeError, "unsupported dtype int16"),
+        (np.zeros((4, 4, 3), np.int32), ValueError, "must be H x W"),
+        (np.zeros((4,), np.uint8), ValueError, "H x W or H x W x C"),
+        (np.zeros((2, 4, 4, 3), np.uint8), ValueError, "H x W or H x W x C"),
+        (np.zeros((4, 4, 1), np.uint8), ValueError, "2, 3 or 4 channels"),
+        (np.zeros((4, 4, 5), np.uint8), ValueError, "2, 3 or 4 channels"),
+        (np.zeros((4, 4), ">i4"), ValueError, "non-native byte order"),
+        ([[1, 2], [3, 4]], TypeError, "numpy array or a PIL.Image"),
+        ("image.png", TypeError, "numpy array or a PIL.Image"),
+    ],
+)
+def test_bad_images(image, error, match):
+    with pytest.raises(error, match=match):
+        imagenet32.resize(image, 2)
+
+
+@pytest.mark.parametrize(
+    ("size", "error", "match"),
+    [
+        (0, ValueError, "size must be positive"),
+        ((4, 0), ValueError, "size must be positive"),
+        ((-3, 4), ValueError, "size must be positive"),
+        (2.5, TypeError, "int or a \\(width, height\\) pair"),
+        ((2.0, 3), TypeError, "int or a \\(width, height\\) pair"),
+        ((2, 3, 4), TypeError, "int or a \\(width, height\\) pair"),
+        ("32", TypeError, "int or a \\(width, height\\) pair"),
+        (True, TypeError, "int or a \\(width, height\\) pair"),
+        (None, TypeError, "int or a \\(width, height\\) pair"),
+        ((2**40, 2), ValueError, "too large|GiB"),
+    ],
+)
+def test_bad_sizes(size, error, match):
+    with pytest.raises(error, match=match):
+        imagenet32.resize(RGB, size)
+
+
+@pytest.mark.parametrize(
+    ("box", "error", "match"),
+    [
+        ((-1, 0, 5, 5), ValueError, "offset can't be negative"),
+        ((0, -0.5, 5, 5), ValueError, "offset can't be negative"),
+        ((0, 0, 13, 5), ValueError, "exceed original image size 12x10"),
+        ((0, 0, 5, 10.5), ValueError, "exceed original image size"),
+        ((5, 0, 4, 5), ValueError, "empty or inverted"),
+        ((0, 6, 5, 5), ValueError, "empty or inverted"),
+        ((0, 0, float("nan"), 5), ValueError, "finite"),
+        ((0, 0, float("inf"), 5), ValueError, "finite"),
+        ((0, 0, 5), TypeError, "4 numbers"),
+        ((0, 0, "5", 5), TypeError, "4 numbers"),
+        ("0,0,5,5", TypeError, "4 numbers"),
+    ],
+)
+def test_bad_boxes(box, error, match):
+    with pytest.raises(error, match=match):
+        imagenet32.resize(RGB, 4, box=box)
+
+
+def test_box_checked_as_float32_like_pillow():
+    """12 + 1e-7 rounds to 12.0 as a 32-bit float, so Pillow accepts it; so do we."""
+    imagenet32.resize(RGB, 4, box=(0, 0, 12 + 1e-7, 10))
+
+
+@pytest.mark.parametrize(
+    ("gap", "error", "match"),
+    [
+        (0.5, ValueError, "1.0 or greater"),
+        (float("nan"), ValueError, "not NaN"),
+        ("2", TypeError, "must be a number"),
+        (True, TypeError, "must be a number"),
+    ],
+)
+def test_bad_reducing_gaps(gap, error, match):
+    with pytest.raises(error, match=match):
+        imagenet32.resize(RGB, 4, reducing_gap=gap)
+
+
+@pytest.mark.parametrize(
+    ("pillow", "error", "match"),
+    [
+        ("3.4", ValueError, "unknown Pillow version '3.4'"),
+        ("14.0", ValueError, "unknown Pillow version"),
+        ("13.1", ValueError, "unknown Pillow version"),
+        ("4.4", ValueError, "unknown Pillow version"),
+        ("latest", ValueError, "unknown Pillow version"),
+        ("", ValueError, "unknown Pillow version"),
+        (13.0, TypeError, "version string"),
+    ],
+)
+def test_bad_pillow_versions(pillow, error, match):
+    with pytest.raises(error, match=match):
+        imagenet32.resize(RGB, 4, pillow=pillow)
+
+
+def test_arguments_a_release_did_not_have():
+    with pytest.raises(ValueError, match="Pillow 4.2 had no box argument"):
+        imagenet32.resize(RGB, 4, box=(0, 0, 12, 10), pillow="4.2.1")
+    with pytest.raises(ValueError, match="Pillow 6.2 had no reducing_gap argument"):
+        imagenet32.resize(RGB, 4, reducing_gap=2.0, pillow="6.2.2")
+    imagenet32.resize(RGB, 4, box=(0, 0, 12, 10), pillow="4.3")
+    imagenet32.resize(RGB, 4, reducing_gap=2.0, pillow="7.0")
+
+
+def test_16bit_images_before_pillow_11():
+    image = np.zeros((8, 8), np.uint16)
+    with pytest.raises(ValueError, match="could not resize I;16"):
+        imagenet32.resize(image, 4, pillow="10.4")
+    with pytest.raises(ValueError, match="cannot reduce I;16"):
+        imagenet32.resize(image, 2, reducing_gap=2.0)
+
+
+@pytest.mark.parametrize("mode", ["1", "P"])
+def test_modes_pillow_resizes_with_nearest(mode):
+    with pytest.raises(ValueError, match=f"mode {mode} is not supported"):
+        imagenet32.resize(Image.new(mode, (8, 8)), 4)
+
+
+def test_unknown_simd_backend():
+    with pytest.raises(ValueError, match="unknown SIMD backend 'neon'"):
+        imagenet32.resize(RGB, 4, simd="neon")
+
+
+def test_resize_many_needs_a_sequence_of_sizes():
+    with pytest.raises(TypeError, match="sequence of sizes"):
+        imagenet32.resize_many(RGB, 32)
+    with pytest.raises(ValueError, match="size must be positive"):
+        imagenet32.resize_many(RGB, [32, 0])

@@ -1,0 +1,45 @@
+"""A fuzz of the entry points: any input must give a result or a TypeError or
+ValueError, never a crash, a hang or another exception."""
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import imagenet32
+
+dtypes = st.sampled_from([np.uint8, np.uint16, np.int32, np.float32, np.float64, np.int16, bool, ">u2"])
+shapes = hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=12)
+arrays = st.builds(lambda dt, shape, seed: np.random.default_rng(seed).integers(0, 256, shape).astype(dt),
+                   dtypes, shapes, st.integers(0, 2**32 - 1))
+numbers = st.one_of(st.integers(-(2**40), 2**40), st.floats(allow_nan=True, allow_infinity=True), st.none(),
+                    st.text(max_size=3), st.booleans())
+sizes = st.one_of(numbers, st.tuples(numbers, numbers), st.lists(numbers, max_size=3))
+boxes = st.one_of(st.none(), st.tuples(numbers, numbers, numbers, numbers), st.lists(numbers, max_size=5))
+versions = st.one_of(st.none(), st.sampled_from(["4.1.1", "6.2", "12.3.0", "13.0", "3.9", "x", "13.0.0.0"]), numbers)
+
+
+def views(a: np.ndarray, step: int) -> np.ndarray:
+    """The array, or a strided view of it."""
+    if a.ndim >= 2 and step > 1:
+        return a[::step, ::-1]
+    return a
+
+
+@given(arrays, st.integers(1, 3), sizes, boxes, st.one_of(st.none(), numbers), versions)
+def test_resize_never_crashes(array, step, size, box, gap, pillow):
+    try:
+        out = imagenet32.resize(views(array, step), size, box=box, reducing_gap=gap, pillow=pillow)
+    except (TypeError, ValueError):
+        return
+    assert isinstance(out, np.ndarray)
+
+
+@given(arrays, st.lists(sizes, max_size=4), st.one_of(st.none(), numbers))
+def test_resize_many_and_batch_never_crash(array, size_list, gap):
+    for call in (lambda: imagenet32.resize_many(array, size_list, reducing_gap=gap),
+                 lambda: imagenet32.resize_batch([array, array], size_list, reducing_gap=gap, threads=2)):
+        try:
+            call()
+        except (TypeError, ValueError):
+            pass

@@ -1,0 +1,204 @@
+"""Differential tests against the installed Pillow: random and adversarial
+shapes, down- and up-scales, float boxes, reducing gaps, every mode, strided
+inputs. Every comparison is byte for byte."""
+
+import numpy as np
+import pytest
+from helpers import BOX, INSTALLED, INSTALLED_COVERED, outcome, pillow_box, random_image, same_outcome
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+import imagenet32
+
+pytestmark = pytest.mark.skipif(not INSTALLED_COVERED, reason=f"installed Pillow {INSTALLED} is not a covered release")
+
+CHANNELS = [None, 2, 3, 4]  # L, LA, RGB, RGBA
+
+
+def ours(image, size, box=None, reducing_gap=None, **kw):
+    return imagenet32.resize(image, size, box=box, reducing_gap=reducing_gap, pillow=INSTALLED, **kw)
+
+
+@st.composite
+def resize_cases(draw, max_side=90):
+    height = draw(st.integers(1, max_side))
+    width = draw(st.integers(1, max_side))
+    channels = draw(st.sampled_from(CHANNELS))
+    kind = draw(st.sampled_from(["noise", "blocks", "smooth"]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    image = random_image(np.random.default_rng(seed), height, width, channels, kind)
+    size = (draw(st.integers(1, max_side + 10)), draw(st.integers(1, max_side + 10)))
+    box = None
+    if draw(st.booleans()):
+        x0 = draw(st.floats(0, width, allow_nan=False))
+        y0 = draw(st.floats(0, height, allow_nan=False))
+        x1 = draw(st.floats(x0, width, allow_nan=False))
+        y1 = draw(st.floats(y0, height, allow_nan=False))
+        box = (x0, y0, x1, y1)
+    gap = draw(st.one_of(st.none(), st.sampled_from([1.0, 1.5, 2.0, 2.5, 3.0, 7.3])))
+    return image, size, box, gap
+
+
+@given(resize_cases())
+def test_random_cases_match_pillow(case):
+    image, size, box, gap = case
+    expected = outcome(lambda: pillow_box(image, size, box, gap))
+    assert same_outcome(outcome(lambda: ours(image, size, box, gap)), expected)
+
+
+# (input width, height) -> (output width, height): strips, tie-prone ratios
+# (spec section 2.2), upscales, huge downscales and 1-pixel edges.
+ADVERSARIAL = [
+    ((1, 1), (1, 1)), ((1, 1), (7, 3)), ((7, 1), (2, 1)), ((1, 7), (1, 3)),
+    ((500, 33), (32, 32)), ((33, 500), (32, 32)), ((8, 900), (32, 32)), ((900, 8), (32, 32)),
+    ((13, 13), (6, 6)), ((15, 15), (14, 14)), ((63, 63), (20, 20)), ((2, 2), (49, 49)),
+    ((17, 17), (10, 10)), ((10, 1), (4, 1)), ((6, 6), (4, 4)), ((3, 312), (1, 310)),
+    ((33, 95), (17, 52)), ((500, 375), (64, 64)), ((375, 500), (8, 8)), ((500, 333), (16, 16)),
+    ((2, 2), (3, 3)), ((5, 5), (2, 2)), ((8, 8), (100, 100)), ((640, 9), (9, 640)), ((1, 600), (1, 7)),
+    ((1000, 2), (3, 1000)), ((257, 1), (1, 1)), ((1030, 3), (2, 3)), ((3, 1030), (3, 1)),
+]
+
+
+@pytest.mark.parametrize("channels", CHANNELS)
+@pytest.mark.parametrize(("source", "size"), ADVERSARIAL)
+def test_adversarial_shapes_match_pillow(source, size, channels):
+    rng = np.random.default_rng(sum(source) + sum(size))
+    for kind in ("noise", "blocks"):
+        image = random_image(rng, source[1], source[0], channels, kind)
+        assert np.array_equal(ours(image, size), pillow_box(image, size))
+
+
+def test_tie_pixels_follow_pillow():
+    """13 -> 6 drops pixel 6, 15 -> 14 counts pixel 7 twice (spec section 2.2)."""
+    row = np.zeros((1, 13), np.uint8)
+    row[0, 6] = 240
+    assert np.array_equal(ours(row, (6, 1)), pillow_box(row, (6, 1)))
+    assert ours(row, (6, 1)).max() == 0
+    row = np.zeros((1, 15), np.uint8)
+    row[0, 7] = 240
+    got = ours(row, (14, 1))
+    assert np.array_equal(got, pillow_box(row, (14, 1)))
+    assert (got > 0).sum() == 2
+
+
+@pytest.mark.parametrize("size", [(4000, 3000), (3000, 4000)])
+def test_large_images_match_pillow(size):
+    image = random_image(np.random.default_rng(7), size[1], size[0], 3, "noise")
+    for out in [(32, 32), (64, 64), (8, 8), (1000, 750), (4001, 2)]:
+        assert np.array_equal(ours(image, out), pillow_box(image, out))
+
+
+@pytest.mark.parametrize("scale", [(3, 2), (5, 2), (1, 3), (7, 4)])
+def test_upscales_match_pillow(scale):
+    image = random_image(np.random.default_rng(3), 37, 41, 3, "noise")
+    size = (41 * scale[0] // scale[1], 37 * scale[0] // scale[1])
+    assert np.array_equal(ours(image, size), pillow_box(image, size))
+
+
+def strided_views(rng):
+    base = random_image(rng, 70, 90, 4, "noise")
+    yield base[::2, ::3, :3]  # steps in both axes
+    yield base[::-1, :, :3]  # negative row stride
+    yield base[:, ::-1]  # negative pixel stride
+    yield base[..., ::-1]  # negative channel stride (BGRA order)
+    yield base[5:60, 7:80, 1:3]  # a window of channels
+    yield np.transpose(base[:, :, 0])  # a transposed (column-major) 2-D array
+    yield np.asfortranarray(base[:, :, :3])
+    yield base[10:40, 20:70]  # rows with gaps between them
+
+
+def test_strided_and_non_contiguous_inputs():
+    rng = np.random.default_rng(11)
+    for view in strided_views(rng):
+        contiguous = np.ascontiguousarray(view)
+        for size in [(17, 9), (40, 60), (3, 3)]:
+            expected = pillow_box(contiguous, size)
+            assert np.array_equal(ours(view, size), expected)
+            assert np.array_equal(ours(view, size, box=(1.5, 2.25, view.shape[1] - 0.5, view.shape[0])),
+                                  pillow_box(contiguous, size, (1.5, 2.25, view.shape[1] - 0.5, view.shape[0])))
+
+
+def pil_image(rng, mode, width, height):
+    if mode.startswith("I;16"):
+        values = rng.integers(0, 65536, (height, width), dtype=np.uint16)
+        return Image.frombytes(mode, (width, height), values.tobytes())
+    if mode == "I":
+        values = rng.integers(-(2**31), 2**31, (height, width), dtype=np.int64).astype(np.int32)
+        return Image.frombytes(mode, (width, height), values.tobytes())
+    if mode == "F":
+        values = (rng.standard_normal((height, width)) * 10.0 ** rng.integers(-5, 30)).astype(np.float32)
+        return Image.frombytes(mode, (width, height), values.tobytes())
+    bands = len(Image.new(mode, (1, 1)).getbands())
+    values = rng.integers(0, 256, (height, width, bands), dtype=np.uint8)
+    im = Image.frombytes(mode, (width, height), values.tobytes())
+    if mode == "PA":
+        im.putpalette(list(range(256)) * 3)
+    return im
+
+
+PIL_MODES = ["L", "LA", "La", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "LAB", "HSV", "PA",
+             "I;16", "I;16L", "I;16B", "I;16N", "I", "F"]
+
+
+@pytest.mark.parametrize("mode", PIL_MODES)
+@given(data=st.data())
+def test_pil_images_of_every_mode_match_pillow(mode, data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    width, height = data.draw(st.integers(1, 60)), data.draw(st.integers(1, 60))
+    im = pil_image(rng, mode, width, height)
+    size = (data.draw(st.integers(1, 70)), data.draw(st.integers(1, 70)))
+    box = None
+    if data.draw(st.booleans()):
+        x0 = data.draw(st.floats(0, width))
+        y0 = data.draw(st.floats(0, height))
+        box = (x0, y0, data.draw(st.floats(x0, width)), data.draw(st.floats(y0, height)))
+    gap = None if mode.startswith("I;16") else data.draw(st.sampled_from([None, 1.0, 2.0, 3.5]))
+    expected = outcome(lambda: im.resize(size, BOX, box=box, reducing_gap=gap))
+    got = outcome(lambda: imagenet32.resize(im, size, box=box, reducing_gap=gap, pillow=INSTALLED))
+    assert same_outcome(got, expected)
+    if mode == "PA" and not isinstance(got, type):
+        assert got.getpalette() == expected.getpalette()
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.int32, np.float32])
+def test_wide_arrays_match_pillow(dtype):
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        h, w = rng.integers(1, 50, 2)
+        if dtype is np.float32:
+            image = rng.standard_normal((h, w)).astype(np.float32) * 1000
+        else:
+            info = np.iinfo(dtype)
+            image = rng.integers(info.min, info.max, (h, w), endpoint=True, dtype=dtype)
+        size = tuple(int(v) for v in rng.integers(1, 60, 2))
+        assert np.array_equal(ours(image, size), pillow_box(image, size))
+
+
+def test_big_endian_16bit_arrays_are_read_as_pillow_reads_them():
+    """Image.fromarray('>u2') is I;16B, which Pillow 11-13 resize byte-swapped (spec 1.7)."""
+    image = np.array([[256, 512, 1, 2]], dtype=">u2")
+    expected = pillow_box(image, (2, 1))
+    got = ours(image, (2, 1))
+    assert got.dtype == image.dtype
+    assert np.array_equal(got, expected)
+
+
+def test_zero_size_image_enlarges_to_black():
+    image = np.zeros((0, 0, 3), np.uint8)
+    got = ours(image, (212, 195))
+    assert got.shape == (195, 212, 3)
+    assert not got.any()
+    expected = Image.new("RGB", (0, 0)).resize((212, 195), BOX)
+    assert got.tobytes() == expected.tobytes()
+
+
+def test_same_size_returns_an_independent_copy():
+    image = random_image(np.random.default_rng(0), 5, 6, 3)
+    out = ours(image, (6, 5))
+    assert np.array_equal(out, image)
+    out[0, 0, 0] ^= 1
+    assert not np.array_equal(out, image)
+    im = Image.fromarray(image)
+    copy = imagenet32.resize(im, (6, 5))
+    assert copy is not im and copy.tobytes() == im.tobytes()

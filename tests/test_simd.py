@@ -1,0 +1,69 @@
+"""Every SIMD backend gives the scalar reference's bytes, on the same inputs."""
+
+import numpy as np
+import pytest
+from helpers import random_image, simd_backends
+from hypothesis import given
+from hypothesis import strategies as st
+
+import imagenet32
+
+SIMD = [b for b in simd_backends() if b != "scalar"]
+pytestmark = pytest.mark.skipif(not SIMD, reason="this CPU has no SIMD backend")
+
+
+@st.composite
+def images(draw, max_side=300):
+    height, width = draw(st.integers(1, max_side)), draw(st.integers(1, max_side))
+    channels = draw(st.sampled_from([None, 2, 3, 4]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    return random_image(np.random.default_rng(seed), height, width, channels, draw(st.sampled_from(["noise", "blocks"])))
+
+
+size_strategy = st.tuples(st.integers(1, 320), st.integers(1, 320))
+
+
+@pytest.mark.parametrize("simd", SIMD)
+@given(image=images(), sizes=st.lists(size_strategy, min_size=1, max_size=5),
+       pillow=st.sampled_from(["4.1", "6.2", "12.1", "12.3", "13.0"]))
+def test_backend_matches_scalar(simd, image, sizes, pillow):
+    scalar = imagenet32.resize_many(image, sizes, pillow=pillow, simd="scalar")
+    fast = imagenet32.resize_many(image, sizes, pillow=pillow, simd=simd)
+    for a, b in zip(scalar, fast):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("simd", SIMD)
+@pytest.mark.parametrize("channels", [None, 2, 3, 4])
+def test_long_windows_and_row_ends(simd, channels):
+    """Windows over 257 pixels (summed in pieces), and every row-end alignment."""
+    rng = np.random.default_rng(9)
+    for width in [1, 2, 15, 16, 17, 31, 33, 255, 256, 257, 258, 700, 1031]:
+        image = random_image(rng, 9, width, channels)
+        image[:] = 255 if width % 2 else image  # saturated sums stress the 16-bit lanes
+        sizes = [(1, 3), (2, 9), (3, 4), (max(1, width // 3), 5), (width + 3, 2)]
+        for a, b in zip(imagenet32.resize_many(image, sizes, simd="scalar"), imagenet32.resize_many(image, sizes, simd=simd)):
+            assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("simd", SIMD)
+def test_imagenet_shapes_at_dataset_sizes(simd):
+    rng = np.random.default_rng(10)
+    for shape in [(375, 500), (500, 375), (333, 500), (500, 500), (281, 500), (900, 8), (33, 500)]:
+        image = random_image(rng, *shape, 3)
+        for pillow in ("4.1", "13.0"):
+            scalar = imagenet32.resize_many(image, [64, 32, 16, 8], pillow=pillow, simd="scalar")
+            fast = imagenet32.resize_many(image, [64, 32, 16, 8], pillow=pillow, simd=simd)
+            assert all(np.array_equal(a, b) for a, b in zip(scalar, fast))
+
+
+def test_environment_variable_forces_the_scalar_path(tmp_path):
+    import subprocess
+    import sys
+
+    code = "import imagenet32; print(imagenet32.build_info()['simd'])"
+    out = subprocess.run([sys.executable, "-c", code], env={"IMAGENET32_SIMD": "scalar", "PATH": ""},
+                         capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.strip() == "scalar"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.strip() == simd_backends()[0]
