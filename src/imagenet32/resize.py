@@ -235,8 +235,9 @@ def _resize_array(image: Any, sizes: list[tuple[int, int]], box: Any, reducing_g
                 swapped)
 
 
-def _pil_pixels(im: Image.Image) -> np.ndarray:
-    """The image's pixels without a copy where Pillow allows (Arrow export)."""
+def pil_pixels(im: Image.Image) -> np.ndarray:
+    """The image's pixels without a copy where Pillow allows (Arrow export): H x W x 4
+    for modes Pillow stores in 4 bytes per pixel (RGB included), else H x W (x bands)."""
     im.load()
     export = getattr(im, "__arrow_c_array__", None)
     if export is not None:
@@ -264,7 +265,7 @@ def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], box: Any, reducin
             f"supported modes are {', '.join(_PIL_MODES)}"
         )
     kind, bands, alpha = _PIL_MODES[im.mode]
-    pixels = _pil_pixels(im)
+    pixels = pil_pixels(im)
     width, height = im.size
     _check_memory(width, height, sizes, pixels.itemsize * (pixels.shape[2] if pixels.ndim == 3 else 1))
     outs = _run(pixels, kind, alpha, sizes, _box(box, width, height, rel), _gap(reducing_gap, rel), rel, simd,

@@ -1,0 +1,664 @@
+"""Build Imagenet8/16/32/64 from an ImageNet folder: one decode, every size.
+
+The job, in the order it runs:
+
+1. Scan: train class folders (WNIDs) and validation files are listed and
+   labelled from the devkit; anything inconsistent is an error before any
+   work starts. Train files are shuffled with a seeded generator; validation
+   files stay in file-name order.
+2. Decode and resize (parallel, resumable): every file is decoded once, as
+   ``Image.open(p).convert("RGB")`` would, resized to every size with
+   imagenet32's Pillow-exact resize, packed into channel planes and written
+   at its row of a staging file per size on disk. A checkpoint records which
+   rows are done (their bytes flushed first), so a killed build resumes with
+   ``--resume`` and redoes only unfinished rows. Unreadable files are skipped
+   and listed with the reason.
+3. Write: for each size, the exact published files (10 train batches with the
+   train mean, one val file), each written to a temporary name and renamed, then
+   ``manifest.json`` (counts, options, sha256 of every file) and ``skipped.csv``.
+
+The bytes of the outputs depend only on the inputs and the options, never on
+the number of workers or on interruptions.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, formats
+from .decode import DecodeError, decode_rgb
+from .devkit import Devkit, DevkitError, load_devkit, val_number
+from .pillow_rules import Release, release
+from .planes import add_rows, pack_planes
+from .resize import resize_many
+
+__all__ = ["BuildError", "BuildReport", "build"]
+
+DEFAULT_SIZES = (8, 16, 32, 64)
+WORK_DIR = ".imagenet32-build"
+CHUNK = 64  # rows per task; a task's rows are consecutive in the staging files
+CHECKPOINT_SECONDS = 5.0
+_WNID_LEN = 9
+
+
+class BuildError(ValueError):
+    """A build that cannot start (bad paths, metadata, options) or resume."""
+
+
+@dataclass
+class BuildReport:
+    """What a build produced."""
+
+    out: str
+    sizes: list[int]
+    counts: dict[str, int]
+    skipped: dict[str, int]
+    seconds: float
+    images_per_second: float
+    files: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"imagenet32 build -> {self.out}"]
+        for split in ("train", "val"):
+            lines.append(f"  {split}: {self.counts.get(split, 0)} images, {self.skipped.get(split, 0)} skipped")
+        lines.append(f"  sizes {', '.join(map(str, self.sizes))}: {len(self.files)} files")
+        lines.append(f"  {self.seconds:.1f} s, {self.images_per_second:.0f} images/s")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- scanning
+
+
+def _visible_files(folder: Path) -> list[str]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as error:
+        raise BuildError(f"{folder}: cannot list ({error.strerror or error})") from None
+    return [e.name for e in entries if not e.name.startswith(".") and e.is_file()]
+
+
+def _is_wnid(name: str) -> bool:
+    return len(name) == _WNID_LEN and name[0] == "n" and name[1:].isdigit()
+
+
+def scan_train(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
+    """Relative paths of the train files (class folders in devkit order, names
+    sorted) and their devkit IDs."""
+    if not root.is_dir():
+        raise BuildError(f"--train {root}: not a folder")
+    folders = {e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")}
+    strangers = sorted(f for f in folders if not _is_wnid(f))
+    if strangers:
+        raise BuildError(f"--train {root}: '{strangers[0]}' is not a class folder (expected WNIDs such as n01440764)")
+    unknown = sorted(folders - set(devkit.wnids))
+    if unknown:
+        raise BuildError(f"--train {root}: class folder {unknown[0]} is not in the devkit ({devkit.source})")
+    missing = [w for w in devkit.wnids if w not in folders]
+    if missing:
+        raise BuildError(
+            f"--train {root}: {len(missing)} of the devkit's {devkit.num_classes} classes have no folder, "
+            f"first {missing[0]}"
+        )
+    paths: list[str] = []
+    labels: list[int] = []
+    for ident, wnid in enumerate(devkit.wnids, 1):
+        names = _visible_files(root / wnid)
+        paths.extend(f"{wnid}/{n}" for n in names)
+        labels.extend([ident] * len(names))
+    return paths, np.array(labels, dtype=np.int32)
+
+
+def scan_val(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
+    """Relative paths of the validation files in file-name order and their
+    devkit IDs: from WNID folders when the files are sorted into them, else
+    from the devkit's ground truth."""
+    if not root.is_dir():
+        raise BuildError(f"--val {root}: not a folder")
+    folders = sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))
+    entries: list[tuple[str, str, int]] = []  # (file name, relative path, label)
+    if folders:
+        for folder in folders:
+            if not _is_wnid(folder):
+                raise BuildError(f"--val {root}: '{folder}' is neither a class folder nor a validation file")
+            try:
+                ident = devkit.devkit_id(folder)
+            except DevkitError as error:
+                raise BuildError(f"--val {root}: {error}") from None
+            entries.extend((n, f"{folder}/{n}", ident) for n in _visible_files(root / folder))
+    else:
+        names = _visible_files(root)
+        if names and not devkit.val_labels:
+            raise BuildError(
+                f"--val {root} is flat, but the devkit ({devkit.source}) has no validation ground truth"
+            )
+        for name in names:
+            if val_number(name) is None:
+                raise BuildError(f"--val {root}: {name} is not an ILSVRC2012_val_XXXXXXXX file")
+            try:
+                entries.append((name, name, devkit.val_label(name)))
+            except DevkitError as error:
+                raise BuildError(f"--val {root}: {error}") from None
+    entries.sort()
+    return [e[1] for e in entries], np.array([e[2] for e in entries], dtype=np.int32)
+
+
+# ---------------------------------------------------------------- the work directory
+
+
+@dataclass
+class Split:
+    """One split's inputs and staging state, all kept under the work directory."""
+
+    name: str
+    root: Path
+    work: Path
+    count: int
+
+    @property
+    def paths_file(self) -> Path:
+        return self.work / f"{self.name}.paths"
+
+    @property
+    def status_file(self) -> Path:
+        return self.work / f"{self.name}.status.npy"
+
+    def stage_file(self, size: int) -> Path:
+        return self.work / f"{self.name}.stage{size}.u8"
+
+    def order(self) -> np.ndarray:
+        """Staging row -> index into the path list."""
+        return np.load(self.work / f"{self.name}.order.npy", mmap_mode="r")
+
+    def labels(self) -> np.ndarray:
+        """Labels in path-list order."""
+        return np.load(self.work / f"{self.name}.labels.npy")
+
+    def path(self, index: int, offsets: np.ndarray, blob: bytes) -> Path:
+        return self.root / blob[offsets[index] : offsets[index + 1] - 1].decode("utf-8", "surrogateescape")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    _atomic_write(path, buffer.getvalue())
+
+
+def _prepare_split(name: str, root: Path, work: Path, paths: list[str], labels: np.ndarray,
+                   sizes: Sequence[int], seed: int | None) -> Split:
+    blob = "".join(p + "\n" for p in paths).encode("utf-8", "surrogateescape")
+    _atomic_write(work / f"{name}.paths", blob)
+    _save_npy(work / f"{name}.labels.npy", labels)
+    order = np.arange(len(paths), dtype=np.int64)
+    if seed is not None:
+        order = np.random.default_rng(seed).permutation(len(paths))
+    _save_npy(work / f"{name}.order.npy", order)
+    split = Split(name, root, work, len(paths))
+    for size in sizes:
+        with open(split.stage_file(size), "wb") as f:
+            f.truncate(len(paths) * 3 * size * size)
+    _save_npy(split.status_file, np.zeros(len(paths), dtype=np.uint8))
+    return split
+
+
+def _digest(paths_blob: bytes, labels: np.ndarray) -> str:
+    return hashlib.sha256(paths_blob + labels.tobytes()).hexdigest()
+
+
+# ---------------------------------------------------------------- decoding and resizing (workers)
+
+PENDING, DONE, SKIPPED = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every worker needs, sent once."""
+
+    splits: dict[str, Split]
+    sizes: tuple[int, ...]
+    pillow: str
+
+
+_job: _Job | None = None
+_paths: dict[str, tuple[np.ndarray, bytes]] = {}
+
+
+def _worker_start(job: _Job) -> None:
+    global _job
+    _job = job
+    _paths.clear()
+
+
+def _split_paths(split: Split) -> tuple[np.ndarray, bytes]:
+    cached = _paths.get(split.name)
+    if cached is None:
+        blob = split.paths_file.read_bytes()
+        ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == ord("\n")) + 1
+        cached = (np.concatenate(([0], ends)).astype(np.int64), blob)
+        _paths[split.name] = cached
+    return cached
+
+
+def _work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, str]]]:
+    """Decode, resize and pack staging rows [start, end) of a split."""
+    name, start, end = task
+    assert _job is not None
+    split = _job.splits[name]
+    rel = release(_job.pillow)
+    offsets, blob = _split_paths(split)
+    order = split.order()
+    buffers = {s: np.zeros((end - start, 3 * s * s), dtype=np.uint8) for s in _job.sizes}
+    skipped = []
+    for row in range(start, end):
+        path = split.path(int(order[row]), offsets, blob)
+        try:
+            rgb = decode_rgb(path, rel).pixels
+            outputs = resize_many(rgb, list(_job.sizes), pillow=_job.pillow)
+        except DecodeError as error:
+            skipped.append((row, str(error)))
+            continue
+        for size, out in zip(_job.sizes, outputs):
+            pack_planes(out, buffers[size][row - start])
+    for size, buffer in buffers.items():
+        row_bytes = 3 * size * size
+        fd = os.open(split.stage_file(size), os.O_WRONLY)
+        try:
+            os.pwrite(fd, buffer.tobytes(), start * row_bytes)
+        finally:
+            os.close(fd)
+    return name, start, end, skipped
+
+
+# ---------------------------------------------------------------- progress
+
+
+class Progress:
+    """A progress bar with rate and ETA on a terminal, plain log lines otherwise."""
+
+    def __init__(self, total: int, done: int, enabled: bool, stream=sys.stderr) -> None:
+        self.total, self.done, self.start_done = total, done, done
+        self.enabled = enabled and total > 0
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.started = self.last = time.monotonic()
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        now = time.monotonic()
+        if self.enabled and (now - self.last >= (0.2 if self.tty else 10.0) or self.done == self.total):
+            self.last = now
+            rate = (self.done - self.start_done) / max(now - self.started, 1e-9)
+            eta = (self.total - self.done) / rate if rate > 0 else float("inf")
+            eta_text = time.strftime("%H:%M:%S", time.gmtime(eta)) if eta != float("inf") else "--:--:--"
+            text = (f"{100 * self.done / self.total:5.1f}% {self.done}/{self.total} images, "
+                    f"{rate:.0f} images/s, ETA {eta_text}")
+            if self.tty:
+                width = 24
+                filled = int(width * self.done / self.total)
+                self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {text}")
+                if self.done == self.total:
+                    self.stream.write("\n")
+            else:
+                self.stream.write(text + "\n")
+            self.stream.flush()
+
+
+def _run_tasks(job: _Job, tasks: list[tuple[str, int, int]], workers: int) -> Iterator[tuple]:
+    if workers <= 1:
+        _worker_start(job)
+        for task in tasks:
+            yield _work(task)
+        return
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    with multiprocessing.get_context(method).Pool(workers, initializer=_worker_start, initargs=(job,)) as pool:
+        yield from pool.imap_unordered(_work, tasks, chunksize=1)
+
+
+class _Checkpoint:
+    """Row status per split, saved only after the rows' bytes are on disk."""
+
+    def __init__(self, splits: dict[str, Split], sizes: Sequence[int], reasons: Path) -> None:
+        self.splits, self.sizes, self.reasons_path = splits, sizes, reasons
+        self.status = {name: np.load(s.status_file) for name, s in splits.items()}
+        self.reasons = open(reasons, "a", encoding="utf-8")
+        self.last = time.monotonic()
+
+    def record(self, name: str, start: int, end: int, skipped: list[tuple[int, str]]) -> None:
+        for row, reason in skipped:
+            self.reasons.write(json.dumps({"split": name, "row": row, "reason": reason}) + "\n")
+        status = self.status[name]
+        status[start:end] = DONE
+        for row, _ in skipped:
+            status[row] = SKIPPED
+        if time.monotonic() - self.last > CHECKPOINT_SECONDS:
+            self.save()
+
+    def save(self) -> None:
+        for split in self.splits.values():
+            for size in self.sizes:
+                fd = os.open(split.stage_file(size), os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        self.reasons.flush()
+        os.fsync(self.reasons.fileno())
+        for name, split in self.splits.items():
+            _save_npy(split.status_file, self.status[name])
+        self.last = time.monotonic()
+
+    def close(self) -> None:
+        self.save()
+        self.reasons.close()
+
+
+def _skipped_reasons(path: Path) -> dict[tuple[str, int], str]:
+    """The recorded reasons; a line cut short by a kill is ignored (its rows are redone)."""
+    reasons = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+                reasons[(entry["split"], entry["row"])] = entry["reason"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue
+    return reasons
+
+
+# ---------------------------------------------------------------- writing the datasets
+
+
+def _rows(split: Split, size: int, rows: np.ndarray, chunk_rows: int = 4096) -> Iterator[np.ndarray]:
+    """Staging rows (given in increasing order) in blocks, read with plain reads."""
+    row_bytes = 3 * size * size
+    with open(split.stage_file(size), "rb") as f:
+        for i in range(0, len(rows), chunk_rows):
+            part = rows[i : i + chunk_rows]
+            first, last = int(part[0]), int(part[-1])
+            f.seek(first * row_bytes)
+            block = np.frombuffer(f.read((last - first + 1) * row_bytes), dtype=np.uint8)
+            block = block.reshape(-1, row_bytes)
+            yield block if last - first + 1 == len(part) else block[part - first]
+
+
+def _mean(split: Split, size: int, rows: np.ndarray) -> np.ndarray:
+    sums = np.zeros(3 * size * size, dtype=np.uint64)
+    for block in _rows(split, size, rows):
+        add_rows(block, sums)
+    return sums / len(rows) if len(rows) else sums.astype(np.float64)
+
+
+def _gathered(split: Split, size: int, rows: np.ndarray, tmp: Path) -> np.ndarray:
+    """The rows as one array on disk (a memmap of a temporary file)."""
+    data = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(rows), 3 * size * size))
+    at = 0
+    for block in _rows(split, size, rows):
+        data[at : at + len(block)] = block
+        at += len(block)
+    data.flush()
+    return data
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_outputs(out: Path, work: Path, splits: dict[str, Split], status: dict[str, np.ndarray],
+                   sizes: Sequence[int], fmt: str, label_map: np.ndarray | None) -> list[Path]:
+    finished_file = work / "finished.json"
+    finished = json.loads(finished_file.read_text()) if finished_file.exists() else {}
+    written = []
+    for size in sizes:
+        for name, split in splits.items():
+            ok = np.flatnonzero(status[name] == DONE)
+            labels = split.labels()[np.asarray(split.order())[ok]]
+            if label_map is not None:
+                labels = label_map[labels]
+            folder = out / f"Imagenet{size}_{name}"
+            folder.mkdir(parents=True, exist_ok=True)
+            if name == "train":
+                mean = _mean(split, size, ok)
+                bounds = np.cumsum([0] + formats.batch_sizes(len(ok)))
+                batches = [(folder / formats.train_batch_name(i + 1, fmt), bounds[i], bounds[i + 1])
+                           for i in range(formats.TRAIN_BATCHES)]
+            else:
+                mean = None
+                batches = [(folder / formats.val_name(fmt), 0, len(ok))]
+            for path, lo, hi in batches:
+                key = str(path.relative_to(out))
+                if key in finished and path.exists():
+                    written.append(path)
+                    continue
+                tmp = work / f"gather{size}.npy"
+                data = _gathered(split, size, ok[lo:hi], tmp)
+                formats.write_batch(path, data, labels[lo:hi], mean, fmt)
+                del data
+                tmp.unlink()
+                finished[key] = True
+                _atomic_write(finished_file, json.dumps(finished).encode())
+                written.append(path)
+    return written
+
+
+# ---------------------------------------------------------------- the build
+
+
+@dataclass(frozen=True)
+class _Options:
+    train: str
+    val: str
+    devkit: list[str]
+    sizes: list[int]
+    format: str
+    pillow: str
+    labels: str
+    seed: int
+
+
+def _check_options(sizes: Sequence[int], fmt: str, labels: str, workers: int | None) -> None:
+    if not sizes or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 or s > 4096 for s in sizes):
+        raise BuildError(f"sizes must be ints from 1 to 4096, got {list(sizes)}")
+    if len(set(sizes)) != len(sizes):
+        raise BuildError(f"sizes repeat: {list(sizes)}")
+    if fmt not in ("pickle", "npz"):
+        raise BuildError(f"format must be 'pickle' or 'npz', not {fmt!r}")
+    if labels not in ("devkit", "sorted"):
+        raise BuildError(f"labels must be 'devkit' or 'sorted', not {labels!r}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise BuildError(f"workers must be a positive int, got {workers!r}")
+
+
+def build(
+    train: str | Path | None,
+    val: str | Path | None,
+    devkit: str | Path | Sequence[str | Path],
+    out: str | Path,
+    *,
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    format: str = "pickle",
+    pillow: str = "4.1",
+    labels: str = "devkit",
+    seed: int = 0,
+    workers: int | None = None,
+    resume: bool = False,
+    progress: bool = True,
+) -> BuildReport:
+    """Build the Downsampled ImageNet datasets; see the module docstring and the README."""
+    started = time.monotonic()
+    sizes = sorted(sizes)
+    _check_options(sizes, format, labels, workers)
+    rel: Release = release(pillow)
+    if train is None and val is None:
+        raise BuildError("nothing to build: give --train, --val or both")
+    devkit_paths = [devkit] if isinstance(devkit, (str, Path)) else list(devkit)
+    try:
+        kit = load_devkit(*devkit_paths)
+    except DevkitError as error:
+        raise BuildError(f"--devkit: {error}") from None
+    if labels == "devkit" and not kit.has_devkit_ids:
+        raise BuildError("--devkit gives only sorted-WNID order (LOC_synset_mapping.txt); use --labels sorted "
+                         "or add map_clsloc.txt or meta.mat")
+    out = Path(out)
+    work = out / WORK_DIR
+    options = _Options(str(Path(train).resolve()) if train else "", str(Path(val).resolve()) if val else "",
+                       [str(Path(p).resolve()) for p in devkit_paths], list(sizes), format, str(rel), labels, seed)
+    if (out / "manifest.json").exists() and not resume:
+        raise BuildError(f"{out} already holds a finished build; choose another --out or remove it")
+    if work.exists() and not resume:
+        raise BuildError(f"{out} holds an unfinished build: continue it with --resume, or remove {work}")
+    if resume and not work.exists():
+        if (out / "manifest.json").exists():
+            manifest = json.loads((out / "manifest.json").read_text())
+            return BuildReport(str(out), list(sizes), manifest["counts"], manifest["skipped_counts"], 0.0, 0.0,
+                               [str(out / f) for f in manifest["files"]])
+        raise BuildError(f"--resume: {out} has no build to resume")
+
+    scanned = {}
+    if train is not None:
+        scanned["train"] = (Path(train), *scan_train(Path(train), kit))
+    if val is not None:
+        scanned["val"] = (Path(val), *scan_val(Path(val), kit))
+    plan = {"tool": __version__, "options": asdict(options),
+            "inputs": {name: _digest("".join(p + "\n" for p in paths).encode("utf-8", "surrogateescape"), lab)
+                       for name, (_, paths, lab) in scanned.items()}}
+    if resume:
+        recorded = json.loads((work / "plan.json").read_text())
+        if recorded != plan:
+            raise BuildError(f"--resume: the inputs or options differ from the build in {out} "
+                             "(same --train/--val/--devkit/--sizes/--format/--pillow/--labels/--seed needed)")
+        splits = {name: Split(name, root, work, len(paths)) for name, (root, paths, _) in scanned.items()}
+    else:
+        work.mkdir(parents=True)
+        splits = {name: _prepare_split(name, root, work, paths, lab, sizes, seed if name == "train" else None)
+                  for name, (root, paths, lab) in scanned.items()}
+        _atomic_write(work / "plan.json", json.dumps(plan).encode())
+
+    checkpoint = _Checkpoint(splits, sizes, work / "skipped.jsonl")
+    tasks = [(name, start, min(start + CHUNK, split.count))
+             for name, split in splits.items()
+             for start in range(0, split.count, CHUNK)
+             if (checkpoint.status[name][start : start + CHUNK] == PENDING).any()]
+    total = sum(s.count for s in splits.values())
+    already = total - sum(end - start for _, start, end in tasks)
+    bar = Progress(total, already, progress)
+    job = _Job(splits, tuple(sizes), str(rel))
+    try:
+        for name, start, end, skipped in _run_tasks(job, tasks, workers or os.cpu_count() or 1):
+            checkpoint.record(name, start, end, skipped)
+            bar.advance(end - start)
+    finally:
+        checkpoint.close()
+
+    label_map = kit.sorted_ids() if labels == "sorted" else None
+    files = _write_outputs(out, work, splits, checkpoint.status, sizes, format, label_map)
+    reasons = _skipped_reasons(work / "skipped.jsonl")
+    skipped_rows = []
+    for name, split in splits.items():
+        offsets, blob = _split_paths(split)
+        order = split.order()
+        for row in np.flatnonzero(checkpoint.status[name] == SKIPPED):
+            path = split.path(int(order[row]), offsets, blob)
+            skipped_rows.append((name, str(path), reasons.get((name, int(row)), "unknown")))
+    with open(out / "skipped.csv.tmp", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["split", "path", "reason"])
+        writer.writerows(skipped_rows)
+    os.replace(out / "skipped.csv.tmp", out / "skipped.csv")
+
+    counts = {name: int((checkpoint.status[name] == DONE).sum()) for name in splits}
+    skipped_counts = {name: int((checkpoint.status[name] == SKIPPED).sum()) for name in splits}
+    manifest = {
+        "tool": f"imagenet32 {__version__}",
+        "sizes": list(sizes),
+        "counts": counts,
+        "skipped_counts": skipped_counts,
+        "format": format,
+        "label_order": "devkit IDs (1-based, map_clsloc/meta.mat order)" if labels == "devkit"
+        else "sorted WNIDs (1-based)",
+        "labels": labels,
+        "pillow": str(rel),
+        "pillow_behaviour": rel.behaviour,
+        "resample": "BOX",
+        "seed": seed,
+        "train_order": "shuffled with numpy.random.default_rng(seed).permutation",
+        "val_order": "file-name order",
+        "files": [str(p.relative_to(out)) for p in files],
+        "sha256": {str(p.relative_to(out)): _sha256(p) for p in files},
+    }
+    _atomic_write(out / "manifest.json", json.dumps(manifest, indent=2).encode())
+    for leftover in work.iterdir():
+        leftover.unlink()
+    work.rmdir()
+    seconds = time.monotonic() - started
+    return BuildReport(str(out), list(sizes), counts, skipped_counts, seconds, total / seconds if seconds else 0.0,
+                       [str(p) for p in files])
+
+
+# ---------------------------------------------------------------- command line
+
+
+def add_commands(commands) -> None:
+    p = commands.add_parser(
+        "build",
+        help="build Imagenet8/16/32/64 from an ImageNet folder",
+        description=(
+            "Build the Downsampled ImageNet datasets from an ImageNet copy: every image decoded once, resized "
+            "to every size with Pillow's exact BOX filter (by default as Pillow 4.1, which made the published "
+            "files), written in the published layout. Resumable: rerun with --resume after an interruption."
+        ),
+    )
+    p.add_argument("--train", metavar="DIR", help="train folder: one folder per class, named by WNID")
+    p.add_argument("--val", metavar="DIR", help="validation folder: flat ILSVRC2012_val_*.JPEG or WNID folders")
+    p.add_argument("--devkit", metavar="PATH", action="append", required=True,
+                   help="class IDs and val labels: a folder with map_clsloc.txt and the ground truth, the "
+                        "ILSVRC2012 devkit (folder or .tar.gz), or Kaggle's LOC_val_solution.csv (repeatable)")
+    p.add_argument("--out", metavar="DIR", required=True, help="where the datasets go")
+    p.add_argument("--sizes", metavar="S", type=int, nargs="+", default=list(DEFAULT_SIZES),
+                   help="output sizes (default: 8 16 32 64)")
+    p.add_argument("--format", choices=("pickle", "npz"), default="pickle", help="file format (default: pickle)")
+    p.add_argument("--pillow", metavar="VERSION", default="4.1",
+                   help="the Pillow release whose bytes to reproduce (default 4.1, the published sets; 13.0: today)")
+    p.add_argument("--labels", choices=("devkit", "sorted"), default="devkit",
+                   help="devkit IDs as published (default) or sorted-WNID order (torchvision)")
+    p.add_argument("--seed", type=int, default=0, help="train shuffle seed (default 0)")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted build in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(run=_run_cli)
+
+
+def _run_cli(args) -> int:
+    try:
+        report = build(args.train, args.val, args.devkit, args.out, sizes=args.sizes, format=args.format,
+                       pillow=args.pillow, labels=args.labels, seed=args.seed, workers=args.workers,
+                       resume=args.resume, progress=not args.quiet)
+    except (BuildError, ValueError) as error:
+        print(f"imagenet32 build: error: {error}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    return 0

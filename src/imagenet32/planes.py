@@ -1,0 +1,35 @@
+"""Numba routines for the dataset layout: channel-planar rows and exact sums.
+
+A dataset row is an S x S RGB image stored as three planes, R then G then B,
+each row-major: ``data.reshape(-1, 3, S, S)`` is NCHW. The train mean is an
+exact integer sum per column divided once by the row count, which is what
+``np.mean(data, axis=0)`` gives (its float64 partial sums of integers are exact).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["add_rows", "pack_planes"]
+
+
+@njit(cache=True, nogil=True)
+def pack_planes(image: np.ndarray, row: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Write an S x S x C image (C >= 3; channels past the third ignored) into ``row`` as R, G, B planes."""
+    height, width = image.shape[0], image.shape[1]
+    plane = height * width
+    for y in range(height):
+        for x in range(width):
+            at = y * width + x
+            row[at] = image[y, x, 0]
+            row[plane + at] = image[y, x, 1]
+            row[2 * plane + at] = image[y, x, 2]
+
+
+@njit(cache=True, nogil=True)
+def add_rows(rows: np.ndarray, sums: np.ndarray) -> None:  # pragma: no cover - compiled
+    """sums[j] += rows[i, j] for every row i, in exact 64-bit integers."""
+    for i in range(rows.shape[0]):
+        for j in range(rows.shape[1]):
+            sums[j] += rows[i, j]
