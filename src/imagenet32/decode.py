@@ -60,6 +60,7 @@ def _pillow_rgb(data: bytes, release: Release) -> Decoded:
 
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's notes on odd metadata; the pixels decide
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as im:
                 im.load()
@@ -73,8 +74,8 @@ def _pillow_rgb(data: bytes, release: Release) -> Decoded:
         raise DecodeError(f"decompression bomb ({error})") from None
     except Image.UnidentifiedImageError:
         raise DecodeError("not an image Pillow can read") from None
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as error:
-        raise DecodeError(f"cannot decode: {error}") from None
+    except Exception as error:  # Pillow's plugins raise many kinds on damaged files
+        raise DecodeError(f"cannot decode: {type(error).__name__}: {error}") from None
     return Decoded(rgb, f"pillow:{mode}")
 
 

@@ -1,0 +1,269 @@
+"""The builder: its files equal the original procedure's, whatever the worker
+count or interruptions; bad files are skipped and listed; bad setups are
+errors before any work."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import INSTALLED
+from original import original_datasets
+from PIL import Image
+
+from imagenet32.build import BuildError, build
+from imagenet32.cli import main
+from imagenet32.demo import make_demo_tree
+
+SIZES = [8, 16, 32, 64]
+
+
+def write_bomb_png(path: Path, side: int = 40000) -> None:
+    """A tiny PNG that declares a huge image: Pillow refuses to open it."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return len(data).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+    header = side.to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) +
+                     chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    """The demo tree plus every other kind of bad file."""
+    root = tmp_path_factory.mktemp("imagenet")
+    t = make_demo_tree(root, seed=3)
+    folder = t.train / "n02100735"
+    (folder / "empty.JPEG").write_bytes(b"")
+    (folder / "notes.JPEG").write_text("not an image")
+    write_bomb_png(folder / "bomb.JPEG")
+    p = folder / "palette.JPEG"
+    Image.new("P", (50, 40), 3).save(p, "PNG")  # a palette PNG named .JPEG
+    Image.new("LA", (31, 17), (90, 200)).save(t.train / "n01440764" / "alpha.JPEG", "PNG")
+    return t
+
+
+def read_file(path: Path) -> dict:
+    if path.suffix == ".npz":
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
+def built_batches(out: Path, size: int, split: str, fmt: str = "pickle") -> list[dict]:
+    suffix = ".npz" if fmt == "npz" else ""
+    if split == "val":
+        return [read_file(out / f"Imagenet{size}_val" / f"val_data{suffix}")]
+    return [read_file(out / f"Imagenet{size}_train" / f"train_data_batch_{i}{suffix}") for i in range(1, 11)]
+
+
+def assert_same_as_original(out: Path, tree, pillow: str, fmt: str = "pickle", sorted_labels: bool = False) -> None:
+    expected = original_datasets(tree.train, tree.val, tree.devkit, SIZES, pillow, sorted_labels=sorted_labels)
+    for size in SIZES:
+        for split in ("train", "val"):
+            got = built_batches(out, size, split, fmt)
+            want = expected[(size, split)]
+            assert len(got) == len(want)
+            for g, (data, labels, mean) in zip(got, want):
+                assert g["data"].dtype == np.uint8 and g["data"].shape == data.shape
+                assert np.array_equal(g["data"], data), (size, split)
+                assert list(np.asarray(g["labels"])) == labels
+                if mean is None:
+                    assert "mean" not in g
+                else:
+                    assert g["mean"].dtype == np.float64 and np.array_equal(g["mean"], mean)
+
+
+@pytest.fixture(scope="module")
+def built_41(tree, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out") / "ds"
+    report = build(tree.train, tree.val, tree.devkit, out, pillow="4.1", workers=2, progress=False)
+    return out, report
+
+
+def test_pillow_41_build_equals_the_original_procedure(tree, built_41):
+    out, report = built_41
+    assert_same_as_original(out, tree, "4.1")
+    assert report.counts == {"train": 42, "val": 10}
+    assert report.skipped == {"train": 4, "val": 0}
+
+
+@pytest.mark.skipif(INSTALLED != "13.0", reason="the 13.0 reference is the installed Pillow 13.0")
+def test_pillow_13_build_equals_the_original_procedure(tree, tmp_path):
+    build(tree.train, tree.val, tree.devkit, tmp_path / "ds", pillow="13.0", workers=1, progress=False,
+          format="npz", labels="sorted")
+    assert_same_as_original(tmp_path / "ds", tree, "13.0", fmt="npz", sorted_labels=True)
+
+
+def test_skipped_files_are_listed_with_reasons(built_41):
+    out, _ = built_41
+    lines = (out / "skipped.csv").read_text().splitlines()
+    assert lines[0] == "split,path,reason"
+    reasons = {Path(line.split(",")[1]).name: line for line in lines[1:]}
+    assert set(reasons) == {"empty.JPEG", "notes.JPEG", "bomb.JPEG", "n01440764_9.JPEG"}
+    assert "empty file" in reasons["empty.JPEG"]
+    assert "not an image" in reasons["notes.JPEG"]
+    assert "decompression bomb" in reasons["bomb.JPEG"]
+    assert "truncated" in reasons["n01440764_9.JPEG"]
+
+
+def test_manifest(built_41):
+    out, _ = built_41
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"] == {"train": 42, "val": 10}
+    assert manifest["pillow"] == "4.1" and manifest["labels"] == "devkit" and manifest["seed"] == 0
+    assert len(manifest["files"]) == 44
+    import hashlib
+
+    for name in manifest["files"]:
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == manifest["sha256"][name]
+    assert not (out / ".imagenet32-build").exists()
+
+
+def test_same_files_whatever_the_worker_count(tree, built_41, tmp_path):
+    reference = json.loads((built_41[0] / "manifest.json").read_text())["sha256"]
+    for workers in (1, 3):
+        out = tmp_path / f"w{workers}"
+        build(tree.train, tree.val, tree.devkit, out, workers=workers, progress=False)
+        assert json.loads((out / "manifest.json").read_text())["sha256"] == reference
+
+
+def test_seed_changes_only_the_train_order(tree, built_41, tmp_path):
+    build(tree.train, tree.val, tree.devkit, tmp_path / "s1", seed=1, workers=1, progress=False)
+    a = built_batches(built_41[0], 16, "train")
+    b = built_batches(tmp_path / "s1", 16, "train")
+    rows = lambda batches: np.concatenate([x["data"] for x in batches])  # noqa: E731
+    assert not np.array_equal(rows(a), rows(b))
+    assert sorted(map(bytes, rows(a))) == sorted(map(bytes, rows(b)))
+    assert np.array_equal(a[0]["mean"], b[0]["mean"])
+    assert np.array_equal(built_batches(built_41[0], 16, "val")[0]["data"], built_batches(tmp_path / "s1", 16, "val")[0]["data"])
+
+
+def big_tree(root: Path, count: int = 300) -> tuple[Path, Path]:
+    rng = np.random.default_rng(0)
+    train, devkit = root / "train", root / "devkit"
+    (devkit).mkdir(parents=True)
+    wnids = ["n01440764", "n01443537", "n01484850"]
+    (devkit / "map_clsloc.txt").write_text("".join(f"{w} {i} c{i}\n" for i, w in enumerate(wnids, 1)))
+    for i in range(count):
+        folder = train / wnids[i % 3]
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, (375, 500, 3), dtype=np.uint8)).save(folder / f"{i}.JPEG", quality=85)
+    return train, devkit
+
+
+def test_resume_after_kill_gives_the_same_files(tmp_path):
+    train, devkit = big_tree(tmp_path)
+    whole = tmp_path / "whole"
+    build(train, None, devkit, whole, workers=1, progress=False)
+    expected = json.loads((whole / "manifest.json").read_text())["sha256"]
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "imagenet32", "build", "--train", str(train), "--devkit", str(devkit),
+               "--out", str(out), "--workers", "1", "--quiet"]
+    env = dict(os.environ, IMAGENET32_CHECKPOINT_SECONDS="0.05")
+    for delay in (1.0, 0.3):  # kill, resume and kill again, then finish
+        process = subprocess.Popen(command + (["--resume"] if (out / ".imagenet32-build").exists() else []),
+                                   env=env)
+        deadline = time.monotonic() + 60
+        status = out / ".imagenet32-build" / "train.status.npy"
+        while not status.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    done_before = (np.load(status) != 0).sum() if status.exists() else 0
+    assert main(["build", "--train", str(train), "--devkit", str(devkit), "--out", str(out), "--resume",
+                 "--quiet", "--workers", "2"]) == 0
+    assert json.loads((out / "manifest.json").read_text())["sha256"] == expected
+    assert done_before > 0  # the kills came after some work was saved
+
+
+def test_resume_refuses_different_options(tmp_path):
+    train, devkit = big_tree(tmp_path, count=6)
+    out = tmp_path / "ds"
+    work = out / ".imagenet32-build"
+    work.mkdir(parents=True)
+    build(train, None, devkit, tmp_path / "ok", workers=1, progress=False)
+    with pytest.raises(BuildError, match="unfinished build"):
+        build(train, None, devkit, out, workers=1, progress=False)
+    work.rmdir()
+    with pytest.raises(BuildError, match="already holds a finished build"):
+        build(train, None, devkit, tmp_path / "ok", workers=1, progress=False)
+    assert build(train, None, devkit, tmp_path / "ok", workers=1, progress=False, resume=True).counts == {"train": 6}
+
+
+def test_setup_errors_come_before_any_work(tree, tmp_path):
+    out = tmp_path / "never"
+    with pytest.raises(BuildError, match="no class map found"):
+        build(tree.train, tree.val, tmp_path, out, progress=False)
+    with pytest.raises(BuildError, match="no such file or folder"):
+        build(tree.train, tree.val, tmp_path / "missing", out, progress=False)
+    with pytest.raises(BuildError, match="not a folder"):
+        build(tmp_path / "nope", None, tree.devkit, out, progress=False)
+    devkit = tmp_path / "bigger"
+    devkit.mkdir()
+    text = (tree.devkit / "map_clsloc.txt").read_text() + "n09999999 6 extra\n"
+    (devkit / "map_clsloc.txt").write_text(text)
+    with pytest.raises(BuildError, match="1 of the devkit's 6 classes have no folder, first n09999999"):
+        build(tree.train, None, devkit, out, progress=False)
+    (devkit / "map_clsloc.txt").write_text("".join(text.splitlines(True)[1:5]).replace(" 2 ", " 1 ").replace(" 3 ", " 2 ")
+                                           .replace(" 4 ", " 3 ").replace(" 5 ", " 4 "))
+    with pytest.raises(BuildError, match="is not in the devkit"):
+        build(tree.train, None, devkit, out, progress=False)
+    (devkit / "map_clsloc.txt").write_text((tree.devkit / "map_clsloc.txt").read_text())
+    with pytest.raises(BuildError, match="no validation ground truth"):
+        build(None, tree.val, devkit, out, progress=False)
+    for bad in ({"sizes": [0]}, {"sizes": [8, 8]}, {"format": "hdf5"}, {"labels": "alphabetical"}, {"workers": 0}):
+        with pytest.raises(BuildError):
+            build(tree.train, tree.val, tree.devkit, out, progress=False, **bad)
+    with pytest.raises(ValueError, match="unknown Pillow version"):
+        build(tree.train, tree.val, tree.devkit, out, progress=False, pillow="2.0")
+    assert not out.exists()
+
+
+def test_val_sorted_into_class_folders(tree, built_41, tmp_path):
+    """A val folder sorted into WNID folders gives the same val file as the flat one."""
+    truth = (tree.devkit / "ILSVRC2012_validation_ground_truth.txt").read_text().split()
+    wnids = [line.split()[0] for line in (tree.devkit / "map_clsloc.txt").read_text().splitlines()]
+    val = tmp_path / "val"
+    for number, label in enumerate(truth, 1):
+        name = f"ILSVRC2012_val_{number:08d}.JPEG"
+        (val / wnids[int(label) - 1]).mkdir(parents=True, exist_ok=True)
+        (val / wnids[int(label) - 1] / name).write_bytes((tree.val / name).read_bytes())
+    build(None, val, tree.devkit, tmp_path / "ds", workers=1, progress=False)
+    for size in SIZES:
+        a = built_batches(built_41[0], size, "val")[0]
+        b = built_batches(tmp_path / "ds", size, "val")[0]
+        assert np.array_equal(a["data"], b["data"]) and list(a["labels"]) == list(b["labels"])
+
+
+def test_cli_build_and_errors(tree, tmp_path, capsys):
+    assert main(["build", "--val", str(tree.val), "--devkit", str(tree.devkit), "--out", str(tmp_path / "v"),
+                 "--sizes", "8", "--quiet", "--workers", "1"]) == 0
+    assert "val: 10 images" in capsys.readouterr().out
+    assert main(["build", "--train", str(tmp_path / "nothing"), "--devkit", str(tree.devkit), "--out",
+                 str(tmp_path / "x")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_installed_command_runs_the_demo(tmp_path):
+    command = Path(sys.executable).with_name("imagenet32")  # the installed console script
+    result = subprocess.run([str(command), "demo", str(tmp_path / "demo"), "--workers", "1"], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "train: 40 images, 1 skipped" in result.stdout
+    assert (tmp_path / "demo" / "preview.png").exists()
+    with Image.open(tmp_path / "demo" / "preview.png") as im:
+        assert im.size[0] > 100
