@@ -1,0 +1,123 @@
+"""Devkit metadata: class maps, ground truths, Kaggle files, meta.mat, archives, and errors."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from imagenet32.devkit import DevkitError, load_devkit, parse_class_map, val_number
+
+META = Path(os.environ.get("IMAGENET32_META", Path(__file__).resolve().parents[2] / "shared" / "imagenet-meta"))
+real = pytest.mark.skipif(not (META / "map_clsloc.txt").exists(), reason="the devkit-style metadata is not here")
+
+
+@real
+def test_real_metadata_files():
+    kit = load_devkit(META)
+    assert kit.num_classes == 1000 and kit.wnids[0] == "n02119789" and kit.names[0] == "kit_fox"
+    assert len(kit.val_labels) == 50000
+    assert kit.val_label("ILSVRC2012_val_00000001.JPEG") == 490
+    assert kit.wnids[490 - 1] == "n01751748"  # sea snake
+    assert kit.to_sorted(np.array([490]))[0] == 66  # 65 zero-based in sorted-WNID order
+    assert kit.to_devkit(kit.to_sorted(np.arange(1, 1001))).tolist() == list(range(1, 1001))
+    assert kit.names.count("crane") == 2
+
+
+def write_kit(folder: Path, wnids: list[str], truth: list[int]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "map_clsloc.txt").write_text("".join(f"{w} {i} name_{i}\n" for i, w in enumerate(wnids, 1)))
+    (folder / "ILSVRC2012_validation_ground_truth.txt").write_text("".join(f"{t}\n" for t in truth))
+
+
+wnid_lists = st.lists(st.integers(0, 99999999).map(lambda n: f"n{n:08d}"), min_size=1, max_size=30, unique=True)
+
+
+@given(wnids=wnid_lists, data=st.data())
+def test_round_trip_of_generated_metadata(tmp_path_factory, wnids, data):
+    truth = data.draw(st.lists(st.integers(1, len(wnids)), max_size=40))
+    folder = tmp_path_factory.mktemp("kit")
+    write_kit(folder, wnids, truth)
+    kit = load_devkit(folder)
+    assert kit.wnids == tuple(wnids)
+    assert [kit.val_label(f"ILSVRC2012_val_{i:08d}.JPEG") for i in range(1, len(truth) + 1)] == truth
+    ranks = kit.to_sorted(np.arange(1, len(wnids) + 1))
+    assert [sorted(wnids)[r - 1] for r in ranks] == wnids
+
+
+def test_archive_with_meta_mat(tmp_path):
+    scipy_io = pytest.importorskip("scipy.io")
+    wnids = ["n00000003", "n00000001", "n00000002"]
+    synsets = np.zeros((4, 1), dtype=[("ILSVRC2012_ID", "O"), ("WNID", "O"), ("words", "O"), ("num_children", "O")])
+    for i, w in enumerate(wnids):
+        synsets[i, 0] = (float(i + 1), w, f"thing {i}", 0.0)
+    synsets[3, 0] = (4.0, "n00000009", "a parent", 3.0)  # not a leaf: not a class
+    meta = io.BytesIO()
+    scipy_io.savemat(meta, {"synsets": synsets})
+    archive = tmp_path / "ILSVRC2012_devkit_t12.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, content in (("ILSVRC2012_devkit_t12/data/meta.mat", meta.getvalue()),
+                              ("ILSVRC2012_devkit_t12/data/ILSVRC2012_validation_ground_truth.txt", b"3\n1\n")):
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    kit = load_devkit(archive)
+    assert kit.wnids == tuple(wnids) and kit.names[0] == "thing 0"
+    assert kit.val_labels == {1: 3, 2: 1}
+
+
+def test_kaggle_files(tmp_path):
+    write_kit(tmp_path / "kit", ["n00000002", "n00000001"], [])
+    (tmp_path / "kit" / "ILSVRC2012_validation_ground_truth.txt").unlink()
+    (tmp_path / "LOC_val_solution.csv").write_text(
+        "ImageId,PredictionString\nILSVRC2012_val_00000002,n00000001 1 2 3 4\nILSVRC2012_val_00000001,n00000002 5 6 7 8\n")
+    kit = load_devkit(tmp_path / "kit", tmp_path / "LOC_val_solution.csv")
+    assert kit.val_labels == {1: 1, 2: 2}
+    (tmp_path / "LOC_synset_mapping.txt").write_text("n00000001 one\nn00000002 two\n")
+    sorted_only = load_devkit(tmp_path / "LOC_synset_mapping.txt", tmp_path / "LOC_val_solution.csv")
+    assert not sorted_only.has_devkit_ids and sorted_only.val_labels == {1: 2, 2: 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [("n00000001 1 a\nn00000002 1 b\n", "ID 1 appears twice"), ("n00000001 2 a\n", "IDs must be 1..1"),
+     ("n00000001 one a\n", "expected 'wnid id name'"), ("x0000001 1 a\n", "not a WNID"),
+     ("n00000001 1 a\nn00000001 2 b\n", "a WNID appears twice")],
+)
+def test_bad_class_maps(tmp_path, text, match):
+    (tmp_path / "map_clsloc.txt").write_text(text)
+    with pytest.raises(DevkitError, match=match):
+        load_devkit(tmp_path)
+
+
+def test_bad_ground_truths_and_lookups(tmp_path):
+    write_kit(tmp_path, ["n00000001", "n00000002"], [1, 2])
+    (tmp_path / "ILSVRC2012_validation_ground_truth.txt").write_text("1\n7\n")
+    with pytest.raises(DevkitError, match="expected a class ID 1..2"):
+        load_devkit(tmp_path)
+    (tmp_path / "ILSVRC2012_validation_ground_truth.txt").write_text("1\n2\n")
+    kit = load_devkit(tmp_path)
+    with pytest.raises(DevkitError, match="no validation label"):
+        kit.val_label("ILSVRC2012_val_00000009.JPEG")
+    with pytest.raises(DevkitError, match="not an ILSVRC2012_val_XXXXXXXX"):
+        kit.val_label("cat.jpg")
+    with pytest.raises(DevkitError, match="not one of the 2 classes"):
+        kit.devkit_id("n00000003")
+    with pytest.raises(DevkitError, match="no such file"):
+        load_devkit(tmp_path / "missing")
+    assert val_number("ILSVRC2012_val_00012345.JPEG") == 12345 and val_number("x") is None
+
+
+@given(st.text(max_size=200))
+def test_class_map_parser_never_crashes(text):
+    try:
+        wnids, names = parse_class_map(text, "fuzz")
+    except DevkitError:
+        return
+    assert len(wnids) == len(names)
