@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "box8.hpp"
@@ -152,28 +153,41 @@ struct WindowEdges {
     bool pieces;          // summed break to break (windows longer than kLongWindow)
 };
 
-// The horizontal pass of every task reading one source.
+// The horizontal pass of every task reading one source. Its plan depends only
+// on the source width and the tasks' windows, so it is kept (per thread, for
+// the last few geometries) and reused for every image of the same shape.
 template <int C>
 class HorizontalPass {
 public:
-    HorizontalPass(const View<uint8_t>& src, const HTask* tasks, std::size_t n)
-        : src_(src), tasks_(tasks, tasks + n) {
+    HorizontalPass(int width, const HTask* tasks, std::size_t n) : width_(width) {
+        for (std::size_t i = 0; i < n; ++i) windows_.emplace_back(tasks[i].windows, tasks[i].windows + tasks[i].out_w);
         plan();
     }
 
-    IMAGENET32_AVX2 void run() {
+    bool matches(int width, const HTask* tasks, std::size_t n) const {
+        if (width != width_ || n != windows_.size()) return false;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::vector<Window>& w = windows_[i];
+            if (static_cast<std::size_t>(tasks[i].out_w) != w.size()) return false;
+            for (std::size_t j = 0; j < w.size(); ++j)
+                if (w[j].start != tasks[i].windows[j].start || w[j].count != tasks[i].windows[j].count) return false;
+        }
+        return true;
+    }
+
+    IMAGENET32_AVX2 void run(const View<uint8_t>& src, const HTask* tasks, std::size_t n) {
         if (breaks_ == 0) return;
-        int r0 = src_.height, r1 = 0;
-        for (const HTask& t : tasks_)
-            if (t.rows > 0) {
-                r0 = std::min(r0, t.row0);
-                r1 = std::max(r1, t.row0 + t.rows);
+        int r0 = src.height, r1 = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            if (tasks[i].rows > 0) {
+                r0 = std::min(r0, tasks[i].row0);
+                r1 = std::max(r1, tasks[i].row0 + tasks[i].rows);
             }
         for (int r = r0; r < r1; r += 4) {
             const uint8_t* rows[4];
-            for (int i = 0; i < 4; ++i) rows[i] = src_.row(std::min(r + i, r1 - 1)) + x_begin_ * C;
+            for (int i = 0; i < 4; ++i) rows[i] = src.row(std::min(r + i, r1 - 1)) + x_begin_ * C;
             sweep(rows);
-            for (std::size_t i = 0; i < tasks_.size(); ++i) emit(tasks_[i], edges_[i], r);
+            for (std::size_t i = 0; i < n; ++i) emit(tasks[i], edges_[i], r);
         }
     }
 
@@ -186,9 +200,8 @@ private:
 
     void plan() {
         std::vector<int32_t> pos;
-        for (const HTask& t : tasks_)
-            for (int xx = 0; xx < t.out_w; ++xx) {
-                const Window& w = t.windows[xx];
+        for (const std::vector<Window>& windows : windows_)
+            for (const Window& w : windows) {
                 pos.push_back(w.start);
                 pos.push_back(w.start + w.count);
                 for (int p = w.start + kPiece; w.count > kLongWindow && p < w.start + w.count; p += kPiece)
@@ -207,19 +220,17 @@ private:
         auto index = [&](int32_t p) {
             return static_cast<int32_t>(std::lower_bound(pos.begin(), pos.end(), p) - pos.begin());
         };
-        int widest = 0;
-        for (const HTask& t : tasks_) {
-            std::vector<WindowEdges> edges(t.out_w);
-            for (int xx = 0; xx < t.out_w; ++xx) {
-                const Window& w = t.windows[xx];
-                edges[xx] = {index(w.start), index(w.start + w.count), w.k, w.count > kLongWindow};
-            }
+        std::size_t widest = 0;
+        for (const std::vector<Window>& windows : windows_) {
+            std::vector<WindowEdges> edges;
+            for (const Window& w : windows)
+                edges.push_back({index(w.start), index(w.start + w.count), w.k, w.count > kLongWindow});
             edges_.push_back(std::move(edges));
-            widest = std::max(widest, t.out_w);
+            widest = std::max(widest, windows.size());
         }
         // Granules whose 16-byte loads would pass the end of the row are read
         // from a zero-padded copy of the row's tail.
-        const int row_bytes = src_.width * C;
+        const int row_bytes = width_ * C;
         safe_ = 0;
         while (safe_ < granules_ && (x_begin_ + safe_ * kPixels) * C + 16 <= row_bytes) ++safe_;
         tail_from_ = safe_ * kBytes;
@@ -227,7 +238,7 @@ private:
         tail_stride_ = (granules_ - safe_) * kBytes + 16;
         tail_.assign(4 * static_cast<std::size_t>(tail_stride_), 0);
         at_break_.resize(2 * breaks_);
-        scratch_.assign(static_cast<std::size_t>(widest) * C + 32, 0);
+        scratch_.assign(widest * C + 32, 0);
     }
 
     // The four rows' pointers to granule g (from the padded tail near the end).
@@ -367,8 +378,8 @@ private:
         std::memcpy(p, tmp, static_cast<std::size_t>(-n));
     }
 
-    View<uint8_t> src_;
-    std::vector<HTask> tasks_;
+    int width_;
+    std::vector<std::vector<Window>> windows_;  // what the plan was made for
     std::size_t breaks_ = 0;
     std::vector<int32_t> granule_of_, offset_of_;
     std::vector<std::vector<WindowEdges>> edges_;
@@ -378,47 +389,99 @@ private:
     std::vector<Block> at_break_;
 };
 
+// The pass for this geometry, from the thread's cache of recent ones.
+template <int C>
+HorizontalPass<C>& cached_pass(int width, const HTask* tasks, std::size_t n) {
+    constexpr std::size_t kKept = 8;
+    thread_local std::vector<std::unique_ptr<HorizontalPass<C>>> recent;  // most recent first
+    for (std::size_t i = 0; i < recent.size(); ++i)
+        if (recent[i]->matches(width, tasks, n)) {
+            std::rotate(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(i),
+                        recent.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+            return *recent.front();
+        }
+    recent.insert(recent.begin(), std::make_unique<HorizontalPass<C>>(width, tasks, n));
+    if (recent.size() > kKept) recent.pop_back();
+    return *recent.front();
+}
+
+template <int C>
+IMAGENET32_AVX2 void box_h(const View<uint8_t>& src, const HTask* tasks, std::size_t n) {
+    cached_pass<C>(src.width, tasks, n).run(src, tasks, n);
+}
+
 IMAGENET32_AVX2 inline void box_h_tasks(const View<uint8_t>& src, const HTask* tasks, std::size_t n) {
     switch (src.channels) {
-        case 1: HorizontalPass<1>(src, tasks, n).run(); break;
-        case 2: HorizontalPass<2>(src, tasks, n).run(); break;
-        case 3: HorizontalPass<3>(src, tasks, n).run(); break;
-        default: HorizontalPass<4>(src, tasks, n).run(); break;
+        case 1: box_h<1>(src, tasks, n); break;
+        case 2: box_h<2>(src, tasks, n); break;
+        case 3: box_h<3>(src, tasks, n); break;
+        default: box_h<4>(src, tasks, n); break;
     }
 }
 
-// Vertical pass: 32 columns at a time, rows summed in 16-bit lanes (in runs
-// of at most 256 rows, widened into 32-bit sums), then finished.
+// Vertical pass: columns in blocks of 32, then 16 and 8 bytes, rows summed in
+// 16-bit lanes (runs of at most 256 rows, widened into 32-bit sums), finished.
+// Only a last few columns (under 8) take the scalar path.
+
+// The window's column sums of `Bytes` bytes at x, as 32-bit lanes (in unpack order).
+template <int Bytes>
+IMAGENET32_AVX2 inline void column_sums(const View<uint8_t>& src, const Window& w, int x, __m256i s[4]) {
+    const __m256i zero = _mm256_setzero_si256();
+    s[0] = s[1] = s[2] = s[3] = zero;
+    for (int r = w.start; r < w.start + w.count; r += kPiece) {
+        __m256i a = zero, b = zero;
+        for (int rr = r; rr < std::min(r + kPiece, w.start + w.count); ++rr) {
+            const uint8_t* p = src.row(rr) + x;
+            if constexpr (Bytes == 8) {
+                a = _mm256_add_epi16(a, _mm256_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+            } else {
+                a = _mm256_add_epi16(a, _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+                if constexpr (Bytes == 32)
+                    b = _mm256_add_epi16(b, _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16))));
+            }
+        }
+        s[0] = _mm256_add_epi32(s[0], _mm256_unpacklo_epi16(a, zero));
+        s[1] = _mm256_add_epi32(s[1], _mm256_unpackhi_epi16(a, zero));
+        s[2] = _mm256_add_epi32(s[2], _mm256_unpacklo_epi16(b, zero));
+        s[3] = _mm256_add_epi32(s[3], _mm256_unpackhi_epi16(b, zero));
+    }
+}
+
+// Finish `Bytes` columns of one output row.
+template <int Bytes>
+IMAGENET32_AVX2 inline void vertical_block(const View<uint8_t>& src, const Window& w, int x, uint8_t* out) {
+    __m256i s[4];
+    column_sums<Bytes>(src, w, x, s);
+    const __m256i k = _mm256_set1_epi32(static_cast<int>(w.k));
+    for (__m256i& v : s) v = finish32(v, k);
+    // packus undoes the unpack order within lanes; permute4x64 puts the lanes' halves in order.
+    const __m256i bytes = _mm256_permute4x64_epi64(
+        _mm256_packus_epi16(_mm256_packus_epi32(s[0], s[1]), _mm256_packus_epi32(s[2], s[3])), 0xD8);
+    if constexpr (Bytes == 32) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + x), bytes);
+    } else if constexpr (Bytes == 16) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + x), _mm256_castsi256_si128(bytes));
+    } else {
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + x), _mm256_castsi256_si128(bytes));
+    }
+}
+
 IMAGENET32_AVX2 inline void box_v(const View<uint8_t>& src, const VTask& t) {
     const int bytes = static_cast<int>(src.row_elements());
-    const int vector_end = bytes / 32 * 32;
-    const __m256i zero = _mm256_setzero_si256();
-    const __m256i round = _mm256_set1_epi32(1 << (kPrecisionBits - 1));
     for (int yy = 0; yy < t.out_h; ++yy) {
         const Window& w = t.windows[yy];
         uint8_t* out = t.dst + static_cast<std::ptrdiff_t>(yy) * t.dst_stride;
-        const __m256i k = _mm256_set1_epi32(static_cast<int>(w.k));
-        for (int x = 0; x < vector_end; x += 32) {
-            __m256i s[4] = {zero, zero, zero, zero};
-            for (int r = w.start; r < w.start + w.count; r += kPiece) {
-                __m256i a = zero, b = zero;
-                for (int rr = r; rr < std::min(r + kPiece, w.start + w.count); ++rr) {
-                    const auto* p = reinterpret_cast<const __m128i*>(src.row(rr) + x);
-                    a = _mm256_add_epi16(a, _mm256_cvtepu8_epi16(_mm_loadu_si128(p)));
-                    b = _mm256_add_epi16(b, _mm256_cvtepu8_epi16(_mm_loadu_si128(p + 1)));
-                }
-                s[0] = _mm256_add_epi32(s[0], _mm256_unpacklo_epi16(a, zero));
-                s[1] = _mm256_add_epi32(s[1], _mm256_unpackhi_epi16(a, zero));
-                s[2] = _mm256_add_epi32(s[2], _mm256_unpacklo_epi16(b, zero));
-                s[3] = _mm256_add_epi32(s[3], _mm256_unpackhi_epi16(b, zero));
-            }
-            for (__m256i& v : s) v = _mm256_srli_epi32(_mm256_add_epi32(_mm256_mullo_epi32(v, k), round), kPrecisionBits);
-            const __m256i words_a = _mm256_packus_epi32(s[0], s[1]);
-            const __m256i words_b = _mm256_packus_epi32(s[2], s[3]);
-            const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(words_a, words_b), 0xD8);
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + x), packed);
+        int x = 0;
+        for (; x + 32 <= bytes; x += 32) vertical_block<32>(src, w, x, out);
+        if (x + 16 <= bytes) {
+            vertical_block<16>(src, w, x, out);
+            x += 16;
         }
-        for (int x = vector_end; x < bytes; ++x) {
+        if (x + 8 <= bytes) {
+            vertical_block<8>(src, w, x, out);
+            x += 8;
+        }
+        for (; x < bytes; ++x) {
             uint32_t sum = 0;
             for (int r = w.start; r < w.start + w.count; ++r) sum += src.row(r)[x];
             out[x] = box_output(w.k, sum);

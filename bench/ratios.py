@@ -1,0 +1,52 @@
+"""Print the ratio tables the README quotes, from pytest-benchmark JSON.
+
+    pytest bench --benchmark-json=bench.json && python bench/ratios.py bench.json
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from collections import defaultdict
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main(path: str) -> None:
+    data = json.load(open(path))
+    groups: dict[str, dict[str, dict]] = defaultdict(dict)
+    for bench in data["benchmarks"]:
+        name = bench["name"].split("[", 1)[1].rstrip("]") if "[" in bench["name"] else bench["name"]
+        competitor = next((p for p in name.split("-") if p in ("imagenet32", "pillow", "pillow-simd", "np.copy")), None)
+        if "opencv" in name:
+            competitor = "opencv INTER_AREA"
+        competitor = competitor or name
+        groups[bench["group"]][competitor] = bench
+    print(f"Machine: {machine()}\n")
+    print("| scenario | imagenet32 (median) | competitor | its median | imagenet32 is | differing bytes |")
+    print("|---|---|---|---|---|---|")
+    for group, entries in groups.items():
+        ours = entries.get("imagenet32")
+        for competitor, bench in entries.items():
+            if competitor == "imagenet32" or ours is None:
+                continue
+            ratio = bench["stats"]["median"] / ours["stats"]["median"]
+            diff = bench.get("extra_info", {}).get("bytes differing from Pillow", "")
+            print(f"| {group} | {ours['stats']['median'] * 1e6:.1f} us | {competitor} | "
+                  f"{bench['stats']['median'] * 1e6:.1f} us | {ratio:.1f}x faster | {diff} |")
+        if ours is None:
+            for competitor, bench in entries.items():
+                print(f"| {group} | | {competitor} | {bench['stats']['median'] * 1e6:.1f} us | | |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "bench.json")
