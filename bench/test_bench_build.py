@@ -1,0 +1,129 @@
+"""The whole build at all four sizes (--workers 1) against (a) Pillow merely
+decoding the same files and (b) the original procedure (per size: decode,
+resize, PNG save, PNG re-read, pack; four runs), and the build's peak memory
+for 10x more images."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from benchutil import photo_like
+from PIL import Image
+
+from imagenet32.build import build
+
+SIZES = [64, 32, 16, 8]
+SHAPES = [(500, 375), (375, 500), (500, 333), (500, 500), (333, 500)]
+
+
+def make_tree(root: Path, count: int, shapes=SHAPES, quality: int = 90) -> tuple[Path, Path, list[Path]]:
+    rng = np.random.default_rng(0)
+    wnids = ["n01440764", "n01443537"]
+    devkit = root / "devkit"
+    devkit.mkdir(parents=True)
+    (devkit / "map_clsloc.txt").write_text("".join(f"{w} {i} c{i}\n" for i, w in enumerate(wnids, 1)))
+    files = []
+    for i in range(count):
+        folder = root / "train" / wnids[i % 2]
+        folder.mkdir(parents=True, exist_ok=True)
+        w, h = shapes[i % len(shapes)]
+        path = folder / f"{wnids[i % 2]}_{i}.JPEG"
+        Image.fromarray(photo_like(rng, h, w)).save(path, quality=quality)
+        files.append(path)
+    return root / "train", devkit, files
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory, smoke):
+    return make_tree(tmp_path_factory.mktemp("jpegs"), 10 if smoke else 300)
+
+
+def original_procedure(files: list[Path]) -> dict[int, np.ndarray]:
+    out = {}
+    for size in SIZES:  # the original scripts ran once per size
+        rows = []
+        for path in files:
+            with Image.open(path) as im:
+                rgb = im if im.mode == "RGB" else im.convert("RGB")
+                small = rgb.resize((size, size), Image.Resampling.BOX)
+            buffer = io.BytesIO()
+            small.save(buffer, "PNG")
+            with Image.open(io.BytesIO(buffer.getvalue())) as png:
+                back = np.asarray(png)
+            rows.append(list(back.transpose(2, 0, 1).reshape(-1)))  # the scripts' Python-list packing
+        out[size] = np.array(rows, dtype=np.uint8)
+    return out
+
+
+def decode_only(files: list[Path]) -> int:
+    total = 0
+    for path in files:
+        with Image.open(path) as im:
+            total += im.convert("RGB").size[0]
+    return total
+
+
+@pytest.mark.parametrize("competitor", ["imagenet32", "pillow-decode-only", "original-procedure"])
+def test_build_all_four_sizes(benchmark, tree, tmp_path, competitor):
+    train, devkit, files = tree
+    benchmark.group = f"build Imagenet64/32/16/8 from {len(files)} ImageNet-shaped JPEGs, 1 worker"
+    benchmark.extra_info["images"] = len(files)
+    if competitor == "imagenet32":
+        runs = iter(range(1000))
+
+        def run():
+            return build(train, None, devkit, tmp_path / f"out{next(runs)}", pillow="13.0", workers=1, progress=False)
+
+        report = run()
+        benchmark.extra_info["images per second"] = report.images_per_second
+        benchmark.pedantic(run, rounds=3, iterations=1)
+    elif competitor == "pillow-decode-only":
+        benchmark.pedantic(decode_only, args=(files,), rounds=3, iterations=1)
+    else:
+        benchmark.pedantic(original_procedure, args=(files,), rounds=1, iterations=1)
+
+
+def test_the_build_equals_the_original_procedure(tree, tmp_path):
+    """What the benchmark times is the same work: identical rows (in the seeded order)."""
+    import pickle
+
+    train, devkit, files = tree
+    build(train, None, devkit, tmp_path / "ds", pillow="13.0", workers=1, progress=False)
+    ordered = sorted(files, key=lambda p: (p.parent.name != "n01440764", p.name))
+    order = np.random.default_rng(0).permutation(len(ordered))
+    expected = original_procedure([ordered[i] for i in order])
+    for size in SIZES:
+        got = []
+        for i in range(1, 11):
+            with open(tmp_path / "ds" / f"Imagenet{size}_train" / f"train_data_batch_{i}", "rb") as f:
+                got.append(pickle.load(f)["data"])
+        assert np.array_equal(np.concatenate(got), expected[size])
+
+
+PEAK = """
+import json, resource, sys
+from imagenet32.build import build
+build(sys.argv[1], None, sys.argv[2], sys.argv[3], workers=1, progress=False)
+print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+"""
+
+
+def test_peak_memory_does_not_grow_with_images(tmp_path, smoke):
+    """Peak RSS of whole builds (in their own process) of N and 10 N small JPEGs."""
+    counts = (200, 2000) if smoke else (10_000, 100_000)
+    peaks = {}
+    for count in counts:
+        train, devkit, _ = make_tree(tmp_path / f"t{count}", count, shapes=[(64, 48), (48, 64)], quality=80)
+        out = subprocess.run([sys.executable, "-c", PEAK, str(train), str(devkit), str(tmp_path / f"o{count}")],
+                             check=True, capture_output=True, text=True)
+        peaks[count] = json.loads(out.stdout) / 1024  # MiB
+    print(f"\npeak RSS (MiB) by image count: {peaks}")
+    small, large = peaks[counts[0]], peaks[counts[1]]
+    # 10x the images: pixel data never accumulates; what remains per image is its path and label.
+    assert large < small * 1.5 + 32, peaks
