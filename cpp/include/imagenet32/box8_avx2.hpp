@@ -250,9 +250,9 @@ private:
     // One pass over the granules of four rows, keeping at every break the
     // channel sums (mod 2^16) of everything to its left.
     IMAGENET32_AVX2 void sweep(const uint8_t* const rows[4]) {
-        if (safe_ < granules_)
+        if (safe_ < granules_)  // a few bytes: a loop, not a library call
             for (int i = 0; i < 4; ++i)
-                std::memcpy(tail_.data() + i * tail_stride_, rows[i] + tail_from_, tail_bytes_);
+                for (int j = 0; j < tail_bytes_; ++j) tail_[i * tail_stride_ + j] = rows[i][tail_from_ + j];
         const __m256i shuffle = granule_shuffle<C>();
         const __m256i ones = _mm256_set1_epi8(1);
         __m256i acc01 = _mm256_setzero_si256(), acc23 = _mm256_setzero_si256();
@@ -375,7 +375,7 @@ private:
         }
         alignas(16) uint8_t tmp[16];
         _mm_store_si128(reinterpret_cast<__m128i*>(tmp), v);
-        std::memcpy(p, tmp, static_cast<std::size_t>(-n));
+        for (int i = 0; i < -n; ++i) p[i] = tmp[i];
     }
 
     int width_;

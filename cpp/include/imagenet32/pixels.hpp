@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -24,25 +25,26 @@ struct View {
     std::size_t row_elements() const { return static_cast<std::size_t>(width) * channels; }
 };
 
-// A contiguous image that owns its samples.
+// A contiguous image that owns its samples. They start uninitialised: every
+// kernel writes all of its output.
 template <class T>
 class Image {
 public:
     Image() = default;
     Image(int width, int height, int channels)
-        : width_(width), height_(height), channels_(channels),
-          samples_(checked_count(width, height, channels)) {}
+        : width_(width), height_(height), channels_(channels), size_(checked_count(width, height, channels)),
+          samples_(new T[size_]) {}
 
     int width() const { return width_; }
     int height() const { return height_; }
     int channels() const { return channels_; }
     std::ptrdiff_t stride() const { return static_cast<std::ptrdiff_t>(width_) * channels_; }
-    T* row(int y) { return samples_.data() + y * stride(); }
-    const T* row(int y) const { return samples_.data() + y * stride(); }
-    T* data() { return samples_.data(); }
-    const T* data() const { return samples_.data(); }
-    std::size_t size() const { return samples_.size(); }
-    View<T> view() const { return View<T>{samples_.data(), width_, height_, channels_, stride()}; }
+    T* row(int y) { return samples_.get() + y * stride(); }
+    const T* row(int y) const { return samples_.get() + y * stride(); }
+    T* data() { return samples_.get(); }
+    const T* data() const { return samples_.get(); }
+    std::size_t size() const { return size_; }
+    View<T> view() const { return View<T>{samples_.get(), width_, height_, channels_, stride()}; }
 
     // The number of samples of a width x height x channels image; throws
     // std::length_error rather than overflow or allocate something absurd.
@@ -59,7 +61,8 @@ private:
     int width_ = 0;
     int height_ = 0;
     int channels_ = 1;
-    std::vector<T> samples_;
+    std::size_t size_ = 0;
+    std::unique_ptr<T[]> samples_;
 };
 
 // A copy of `src` in a new contiguous image.
