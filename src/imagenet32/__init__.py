@@ -2,6 +2,10 @@
 
 - :func:`resize` / :func:`resize_many` / :func:`resize_batch`: a BOX resize
   byte-identical to Pillow's (any release from 4.0 to 13.0), many times faster.
+- :func:`build`: ImageNet folder -> Imagenet8/16/32/64, exact, streaming, resumable.
+- :func:`load` / :func:`iter_batches` / :func:`minibatches`: the published files and
+  ours as arrays, read safely; :func:`info` / :func:`verify` / :func:`save_grid`: check
+  and look at them; :func:`read_batch` / :func:`write_batch`: one file of the format.
 """
 
 __version__ = "0.1.0"
@@ -16,14 +20,37 @@ except ImportError as error:  # pragma: no cover - only without a build
 
 from .pillow_rules import BEHAVIOURS, Release, release
 from .resize import build_info, resize, resize_batch, resize_many
+from .formats import Batch, FormatError, UnsafePickleError, read_batch, write_batch
+from .load import Split, iter_batches, load, load_databatch, minibatches
+from .check import info, verify
+from .view import contact_sheet, save_grid, save_histogram
+from .build import BuildError, BuildReport, build
 
 __all__ = [
     "BEHAVIOURS",
+    "Batch",
+    "BuildError",
+    "BuildReport",
+    "FormatError",
     "Release",
+    "Split",
+    "UnsafePickleError",
     "__version__",
+    "build",
     "build_info",
+    "contact_sheet",
+    "info",
+    "iter_batches",
+    "load",
+    "load_databatch",
+    "minibatches",
+    "read_batch",
     "release",
     "resize",
     "resize_batch",
     "resize_many",
+    "save_grid",
+    "save_histogram",
+    "verify",
+    "write_batch",
 ]

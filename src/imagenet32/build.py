@@ -297,11 +297,11 @@ def _work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, st
 class Progress:
     """A progress bar with rate and ETA on a terminal, plain log lines otherwise."""
 
-    def __init__(self, total: int, done: int, enabled: bool, stream=sys.stderr) -> None:
+    def __init__(self, total: int, done: int, enabled: bool, stream=None) -> None:
         self.total, self.done, self.start_done = total, done, done
         self.enabled = enabled and total > 0
-        self.stream = stream
-        self.tty = stream.isatty()
+        self.stream = stream or sys.stderr  # looked up now: sys.stderr may have been replaced
+        self.tty = self.stream.isatty()
         self.started = self.last = time.monotonic()
 
     def advance(self, n: int) -> None:
@@ -339,9 +339,9 @@ def _run_tasks(job: _Job, tasks: list[tuple[str, int, int]], workers: int) -> It
 class _Checkpoint:
     """Row status per split, saved only after the rows' bytes are on disk."""
 
-    def __init__(self, splits: dict[str, Split], sizes: Sequence[int], reasons: Path) -> None:
-        self.splits, self.sizes, self.reasons_path = splits, sizes, reasons
-        self.status = {name: np.load(s.status_file) for name, s in splits.items()}
+    def __init__(self, splits: dict[str, Split], status: dict[str, np.ndarray], sizes: Sequence[int],
+                 reasons: Path) -> None:
+        self.splits, self.status, self.sizes = splits, status, sizes
         self.reasons = open(reasons, "a", encoding="utf-8")
         self.last = time.monotonic()
 
@@ -559,15 +559,15 @@ def build(
                   for name, (root, paths, lab) in scanned.items()}
         _atomic_write(work / "plan.json", json.dumps(plan).encode())
 
-    checkpoint = _Checkpoint(splits, sizes, work / "skipped.jsonl")
+    status = {name: np.load(s.status_file) for name, s in splits.items()}
     tasks = [(name, start, min(start + CHUNK, split.count))
              for name, split in splits.items()
              for start in range(0, split.count, CHUNK)
-             if (checkpoint.status[name][start : start + CHUNK] == PENDING).any()]
+             if (status[name][start : start + CHUNK] == PENDING).any()]
     total = sum(s.count for s in splits.values())
-    already = total - sum(end - start for _, start, end in tasks)
-    bar = Progress(total, already, progress)
+    bar = Progress(total, total - sum(end - start for _, start, end in tasks), progress)
     job = _Job(splits, tuple(sizes), str(rel))
+    checkpoint = _Checkpoint(splits, status, sizes, work / "skipped.jsonl")
     try:
         for name, start, end, skipped in _run_tasks(job, tasks, workers or os.cpu_count() or 1):
             checkpoint.record(name, start, end, skipped)

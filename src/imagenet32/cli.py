@@ -15,7 +15,7 @@ from . import __version__
 __all__ = ["main"]
 
 # The modules that register subcommands, in the order --help lists them.
-COMMAND_MODULES: tuple[str, ...] = ("demo", "build")
+COMMAND_MODULES: tuple[str, ...] = ("demo", "build", "check", "view")
 
 
 def parser() -> argparse.ArgumentParser:

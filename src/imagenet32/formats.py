@@ -1,0 +1,712 @@
+"""The files of the Downsampled ImageNet datasets: names, layouts, writing and safe reading.
+
+A dataset is 10 train files ``train_data_batch_1`` .. ``train_data_batch_10`` and one
+``val_data``, each a pickled dict (or the same keys in an ``.npz``):
+
+- ``data``: uint8, (rows, 3*S*S); each row is the R plane, then G, then B (row-major);
+- ``labels``: 1-based devkit class IDs (1..1000), a list of int in pickles;
+- ``mean``: float64, (3*S*S,), train files only: the mean of all train rows.
+
+:func:`write_batch` writes one file atomically and streams the pixels, so a memory-mapped
+batch of any size is written without a copy. :func:`read_batch` reads pickles with an
+unpickler that can only rebuild dicts, lists, numbers and numpy arrays: a file from the
+internet cannot run code. :func:`find_data_files` finds the files in folders and zips.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import re
+import secrets
+import struct
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, Union
+
+import numpy as np
+
+__all__ = [
+    "FORMATS",
+    "NUM_CLASSES",
+    "SPLITS",
+    "TRAIN_BATCHES",
+    "Batch",
+    "DataFile",
+    "FormatError",
+    "PathArg",
+    "UnsafePickleError",
+    "batch_sizes",
+    "find_data_files",
+    "image_size",
+    "read_batch",
+    "train_batch_name",
+    "val_name",
+    "write_batch",
+]
+
+TRAIN_BATCHES = 10
+NUM_CLASSES = 1000
+FORMATS = ("pickle", "npz")
+SPLITS = ("train", "val")
+
+PathArg = Union[str, "os.PathLike[str]"]
+
+# Pixels are written and read in steps of this many bytes, so memory stays bounded
+# whatever the size of a batch.
+_CHUNK_BYTES = 16 << 20
+# The pickle module groups list items in runs of this length; so do we.
+_APPENDS_RUN = 1000
+
+_FILE_NAME = re.compile(r"^(?:train_data_batch_(\d+)|val_data)(\.npz)?$")
+# The published folders and zips name their size: Imagenet32_train, Imagenet64_train_part1.zip.
+_SIZE_IN_NAME = re.compile(r"^imagenet(\d+)(?:_|\.zip$|$)", re.IGNORECASE)
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+
+
+class FormatError(ValueError):
+    """A dataset file or folder that is missing, truncated, corrupt or not in the format."""
+
+
+class UnsafePickleError(FormatError):
+    """A pickle that asks for something these files never contain (a possible attack)."""
+
+
+def _check_fmt(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+
+
+def train_batch_name(i: int, fmt: str) -> str:
+    """The file name of train batch ``i`` (1..10): ``train_data_batch_{i}`` (``.npz`` for npz)."""
+    _check_fmt(fmt)
+    if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 1 <= i <= TRAIN_BATCHES:
+        raise ValueError(f"train batch number must be 1..{TRAIN_BATCHES}, got {i!r}")
+    return f"train_data_batch_{int(i)}" + (".npz" if fmt == "npz" else "")
+
+
+def val_name(fmt: str) -> str:
+    """The file name of the val file: ``val_data`` (``val_data.npz`` for npz)."""
+    _check_fmt(fmt)
+    return "val_data.npz" if fmt == "npz" else "val_data"
+
+
+def batch_sizes(n: int) -> list[int]:
+    """Rows of the 10 train batches for ``n`` images: 9 of ``n // 10``, the 10th the rest."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"the number of train images must be an int >= 0, got {n!r}")
+    n = int(n)
+    return [n // TRAIN_BATCHES] * (TRAIN_BATCHES - 1) + [n - (TRAIN_BATCHES - 1) * (n // TRAIN_BATCHES)]
+
+
+def image_size(columns: int) -> int:
+    """S from the 3*S*S columns of ``data``; ValueError when the count is not of that form."""
+    side = math.isqrt(columns // 3) if columns > 0 else 0
+    if side < 1 or 3 * side * side != columns:
+        raise ValueError(f"data has {columns} columns, not 3*S*S for any image size S")
+    return side
+
+
+@dataclass(frozen=True, eq=False)
+class Batch:
+    """One file's contents: ``data`` (rows, 3*S*S) uint8, ``labels`` (rows,) int64 1-based
+    devkit IDs, ``mean`` (3*S*S,) float64 for train files, else None."""
+
+    data: np.ndarray
+    labels: np.ndarray
+    mean: np.ndarray | None
+
+    @property
+    def size(self) -> int:
+        """S, the images' side in pixels."""
+        return image_size(self.data.shape[1])
+
+    def __len__(self) -> int:
+        return int(self.data.shape[0])
+
+
+# --- writing -----------------------------------------------------------------------
+
+
+def _checked_for_writing(
+    data: np.ndarray, labels: Any, mean: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Refuse to write a file that the reader would reject."""
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2:
+        got = f"{data.dtype} array of shape {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
+        raise TypeError(f"data must be a 2-D uint8 array (rows, 3*S*S), got {got}")
+    image_size(data.shape[1])
+    codes = np.asarray(labels)
+    if codes.ndim != 1 or (codes.size and codes.dtype.kind not in "iu"):
+        raise TypeError(f"labels must be a sequence of int, got {codes.dtype} of shape {codes.shape}")
+    if len(codes) != data.shape[0]:
+        raise ValueError(f"{len(codes)} labels for {data.shape[0]} rows of data")
+    if codes.size and (codes.min() < 1 or codes.max() > NUM_CLASSES):
+        raise ValueError(f"labels must be devkit IDs 1..{NUM_CLASSES}, got {codes.min()}..{codes.max()}")
+    if mean is None:
+        return codes.astype(np.int64), None
+    average = np.asarray(mean)
+    if average.dtype != np.float64 or average.shape != (data.shape[1],):
+        expected = f"a float64 array of shape ({data.shape[1]},)"
+        raise TypeError(f"mean must be {expected}, got {average.dtype} of shape {average.shape}")
+    return codes.astype(np.int64), average.astype("<f8", copy=False)
+
+
+def _write_rows(out: IO[bytes], array: np.ndarray) -> None:
+    """Write the array's bytes in C order, one bounded chunk of rows at a time."""
+    if array.ndim == 1:
+        array = array.reshape(1, -1)
+    step = max(1, _CHUNK_BYTES // max(1, array[:1].nbytes))
+    for start in range(0, array.shape[0], step):
+        out.write(memoryview(np.ascontiguousarray(array[start : start + step])).cast("B"))
+
+
+# The module name numpy 1.x wrote, as in the published files: numpy 2 still reads it, and
+# numpy 1.x cannot read numpy 2's "numpy._core".
+_REBUILD = np.empty(0, np.uint8).__reduce__()[0]
+_GLOBAL_NAMES: dict[Any, tuple[str, str]] = {
+    _REBUILD: ("numpy.core.multiarray", "_reconstruct"),
+    np.ndarray: ("numpy", "ndarray"),
+    np.dtype: ("numpy", "dtype"),
+}
+
+
+_SHORT_TUPLES = (pickle.EMPTY_TUPLE, pickle.TUPLE1, pickle.TUPLE2, pickle.TUPLE3)
+
+
+def _opcodes(value: Any) -> bytes:
+    """Pickle opcodes for the small values of numpy's array and dtype reductions."""
+    if value is None:
+        return pickle.NONE
+    if isinstance(value, bool):
+        return pickle.NEWTRUE if value else pickle.NEWFALSE
+    if isinstance(value, int):
+        if 0 <= value < 1 << 8:
+            return pickle.BININT1 + bytes([value])
+        if 0 <= value < 1 << 16:
+            return pickle.BININT2 + struct.pack("<H", value)
+        if -(1 << 31) <= value < 1 << 31:
+            return pickle.BININT + struct.pack("<i", value)
+        encoded = value.to_bytes(value.bit_length() // 8 + 1, "little", signed=True)
+        return pickle.LONG1 + bytes([len(encoded)]) + encoded
+    if isinstance(value, str):
+        text = value.encode("utf-8")
+        if len(text) < 256:
+            return pickle.SHORT_BINUNICODE + bytes([len(text)]) + text
+        return pickle.BINUNICODE + struct.pack("<I", len(text)) + text
+    if isinstance(value, bytes) and len(value) < 256:
+        return pickle.SHORT_BINBYTES + bytes([len(value)]) + value
+    if isinstance(value, tuple):
+        items = b"".join(_opcodes(item) for item in value)
+        if len(value) < len(_SHORT_TUPLES):
+            return items + _SHORT_TUPLES[len(value)]
+        return pickle.MARK + items + pickle.TUPLE
+    if isinstance(value, np.dtype):
+        rebuild, args, state = value.__reduce__()
+        return _opcodes(rebuild) + _opcodes(args) + pickle.REDUCE + _opcodes(state) + pickle.BUILD
+    if value in _GLOBAL_NAMES:
+        module, name = _GLOBAL_NAMES[value]
+        return _opcodes(module) + _opcodes(name) + pickle.STACK_GLOBAL
+    raise TypeError(f"no pickle opcodes for {type(value).__name__}")
+
+
+def _pickle_array(out: IO[bytes], array: np.ndarray) -> None:
+    """An array exactly as numpy reduces it, its pixels streamed as one BINBYTES8 payload."""
+    rebuild, args, (version, _, dtype, fortran, _) = np.empty((0,) * array.ndim, array.dtype).__reduce__()
+    out.write(_opcodes(rebuild) + _opcodes(args) + pickle.REDUCE)
+    out.write(pickle.MARK + _opcodes(version) + _opcodes(tuple(array.shape)) + _opcodes(dtype) + _opcodes(fortran))
+    out.write(pickle.BINBYTES8 + struct.pack("<Q", array.nbytes))
+    _write_rows(out, array)
+    out.write(pickle.TUPLE + pickle.BUILD)
+
+
+def _pickle_labels(out: IO[bytes], labels: np.ndarray) -> None:
+    """A list of int: every label (1..1000) as a BININT2, in runs of APPENDS."""
+    codes = np.empty((len(labels), 3), np.uint8)
+    codes[:, 0] = pickle.BININT2[0]
+    codes[:, 1:] = labels.astype("<u2").view(np.uint8).reshape(-1, 2)
+    out.write(pickle.EMPTY_LIST)
+    for start in range(0, len(labels), _APPENDS_RUN):
+        out.write(pickle.MARK + codes[start : start + _APPENDS_RUN].tobytes() + pickle.APPENDS)
+
+
+def _write_pickle(out: IO[bytes], data: np.ndarray, labels: np.ndarray, mean: np.ndarray | None) -> None:
+    out.write(pickle.PROTO + bytes([4]) + pickle.EMPTY_DICT + pickle.MARK)
+    out.write(_opcodes("data"))
+    _pickle_array(out, data)
+    out.write(_opcodes("labels"))
+    _pickle_labels(out, labels)
+    if mean is not None:
+        out.write(_opcodes("mean"))
+        _pickle_array(out, mean)
+    out.write(pickle.SETITEMS + pickle.STOP)
+
+
+def _write_npz(out: IO[bytes], data: np.ndarray, labels: np.ndarray, mean: np.ndarray | None) -> None:
+    # numpy's zip writer streams each array in 16 MB pieces; a memmap is never copied whole.
+    arrays = {"data": data, "labels": labels} | ({} if mean is None else {"mean": mean})
+    np.savez(out, **arrays)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename durable; folders cannot be opened for this on every system."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+@contextmanager
+def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """A temporary file next to ``path`` that replaces it only once fully written and synced."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    # os.open with mode 0o666 keeps the user's umask, unlike tempfile's private 0o600.
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with open(handle, "wb", buffering=1 << 20) as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+
+
+def write_batch(path: PathArg, data: np.ndarray, labels: Any, mean: np.ndarray | None, fmt: str) -> None:
+    """Write one dataset file in the published layout, atomically.
+
+    ``fmt="pickle"``: a protocol-4 pickle of ``{'data', 'labels', 'mean'}`` (no ``mean``
+    when it is None) that plain ``pickle.load`` reads; ``fmt="npz"``: the same keys as
+    arrays (``labels`` int64). ``data`` may be a memory map of any size: its rows are
+    streamed to disk in bounded chunks. The file appears under its name only when
+    complete and synced.
+    """
+    _check_fmt(fmt)
+    codes, average = _checked_for_writing(data, labels, mean)
+    writer = _write_pickle if fmt == "pickle" else _write_npz
+    with _atomic_file(Path(path)) as out:
+        writer(out, data, codes, average)
+
+
+# --- finding files -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One dataset file: ``path`` on disk, or the ``member`` of the zip at ``path``."""
+
+    path: Path
+    member: str | None = None
+
+    @property
+    def name(self) -> str:
+        """How messages name the file: the path, or ``archive.zip:member``."""
+        return f"{self.path}:{self.member}" if self.member is not None else str(self.path)
+
+    @property
+    def basename(self) -> str:
+        return PurePosixPath(self.member).name if self.member is not None else self.path.name
+
+    @property
+    def split(self) -> str | None:
+        """"train" or "val" from the file name; None for a name outside the format."""
+        match = _FILE_NAME.match(self.basename)
+        if match is None:
+            return None
+        return "val" if match[1] is None else "train"
+
+    @property
+    def index(self) -> int | None:
+        """The train batch number from the file name (val and unknown names: None)."""
+        match = _FILE_NAME.match(self.basename)
+        return int(match[1]) if match is not None and match[1] is not None else None
+
+    @property
+    def fmt(self) -> str:
+        """"npz" for a zip (an .npz is one), else "pickle" (which any other bytes fail to be)."""
+        with self.open() as stream:
+            magic = stream.read(4)
+        if not magic:
+            raise FormatError(f"{self.name}: an empty file")
+        return "npz" if magic in (_ZIP_MAGIC, _EMPTY_ZIP_MAGIC) else "pickle"
+
+    @property
+    def nbytes(self) -> int:
+        """The file's size (uncompressed, for a zip member)."""
+        if self.member is None:
+            return self.path.stat().st_size
+        with zipfile.ZipFile(self.path) as archive:
+            return archive.getinfo(self.member).file_size
+
+    @contextmanager
+    def open(self) -> Iterator[IO[bytes]]:
+        """The file's bytes as a seekable binary stream."""
+        try:
+            if self.member is None:
+                with open(self.path, "rb") as stream:
+                    yield stream
+            else:
+                with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as stream:
+                    yield stream
+        except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as error:
+            raise FormatError(f"{self.name}: cannot read ({error})") from None
+
+
+def _sniff(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(4)
+    except OSError as error:
+        raise FormatError(f"{path}: cannot read ({error})") from None
+
+
+def _zip_members(path: Path) -> list[str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [info.filename for info in archive.infolist() if not info.is_dir()]
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile) as error:
+        raise FormatError(f"{path}: not a readable zip ({error})") from None
+
+
+def _is_archive(path: Path) -> bool:
+    """A zip of dataset files, as opposed to one .npz (a zip of .npy arrays) or a pickle."""
+    magic = _sniff(path)
+    if magic not in (_ZIP_MAGIC, _EMPTY_ZIP_MAGIC):
+        return False
+    return "data.npy" not in _zip_members(path)
+
+
+def _named_size(parts: Sequence[str]) -> int | None:
+    """The one image size that folder or zip names state (``Imagenet32_train``), if any."""
+    sizes = {int(m[1]) for m in map(_SIZE_IN_NAME.match, parts) if m}
+    return sizes.pop() if len(sizes) == 1 else None
+
+
+def _zip_files(path: Path, size: int | None) -> list[DataFile]:
+    files = [DataFile(path, m) for m in _zip_members(path) if _FILE_NAME.match(PurePosixPath(m).name)]
+    named = (_named_size([path.name, *PurePosixPath(f.member or "").parts[:-1]]) for f in files)
+    return [f for f, n in zip(files, named) if size is None or n in (None, size)]
+
+
+def _files_in(path: Path, size: int | None) -> list[DataFile]:
+    """The dataset files at ``path``; with ``size``, not those below folders or in zips
+    named for another size (the names of ``path``'s own parents are not looked at)."""
+    if path.is_dir():
+        loose = [p for p in sorted(path.rglob("*")) if _FILE_NAME.match(p.name) and p.is_file()]
+        if size is not None:
+            loose = [p for p in loose if _named_size(p.relative_to(path).parts[:-1]) in (None, size)]
+        if loose:
+            return [DataFile(p) for p in loose]
+        # Only when no files are lying loose, so an archive next to its unpacked copy is no clash.
+        return [f for z in sorted(path.glob("*.zip")) if z.is_file() and _is_archive(z) for f in _zip_files(z, size)]
+    if path.is_file():
+        return _zip_files(path, size) if _is_archive(path) else [DataFile(path)]
+    raise FormatError(f"{path}: no such file or folder")
+
+
+def _as_paths(paths: PathArg | Sequence[PathArg]) -> list[Path]:
+    if isinstance(paths, (str, os.PathLike)):
+        return [Path(paths)]
+    if not isinstance(paths, Sequence) or not paths:
+        raise TypeError(f"expected a path or a non-empty list of paths, got {paths!r}")
+    for p in paths:
+        if not isinstance(p, (str, os.PathLike)):
+            raise TypeError(f"expected a path, got {type(p).__name__}: {p!r}")
+    return [Path(p) for p in paths]
+
+
+def find_data_files(paths: PathArg | Sequence[PathArg], size: int | None = None) -> list[DataFile]:
+    """The dataset files under one or more paths: folders (searched recursively; zips in
+    the folder are opened when it holds no loose files), zips of dataset files, and single
+    pickle or .npz files. Train files come first, by batch number, then val.
+
+    With ``size``, files under folders or zips named for another size (``Imagenet64_val``)
+    are left out, so a folder holding every size can be named. A file whose name is not
+    ``train_data_batch_N`` / ``val_data`` (``.npz``) is accepted only when named directly.
+    Two copies of one file (say a pickle and an .npz) raise :class:`FormatError`.
+    """
+    roots = _as_paths(paths)
+    found: list[DataFile] = []
+    for root in roots:
+        files = _files_in(root, size)
+        if not files:
+            where = "" if size is None else f" of size {size}"
+            raise FormatError(f"{root}: no dataset files{where} (train_data_batch_1..10 or val_data, pickle or .npz)")
+        found.extend(files)
+    seen: dict[tuple[str, int | None], DataFile] = {}
+    for f in found:
+        if f.split is None:
+            continue
+        if f.index is not None and not 1 <= f.index <= TRAIN_BATCHES:
+            raise FormatError(f"{f.name}: the format has train batches 1..{TRAIN_BATCHES} only")
+        if (f.split, f.index) in seen:
+            first = seen[f.split, f.index].name
+            hint = "give only one" if size is not None else "give only one, or size=S to pick a size"
+            raise FormatError(f"two copies of one dataset file: {first} and {f.name}; {hint}")
+        seen[f.split, f.index] = f
+    return sorted(found, key=lambda f: (f.split != "train", f.split is None, f.index or 0, f.name))
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
+    """``_codecs.encode`` as protocol-2 pickles use it for bytes, and for nothing else."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError(f"_codecs.encode used for something other than bytes ({encoding!r})")
+    return text.encode("latin1")
+
+
+def _empty_bytes() -> bytes:
+    """``bytes()`` as protocol-2 pickles use it for an empty payload; ``bytes(n)`` would
+    let a file ask for any amount of memory."""
+    return b""
+
+
+_SCALAR = np.int64(0).__reduce__()[0]
+_FROMBUFFER = np.empty(0).__reduce_ex__(5)[0]
+
+# Everything the unpickler may build: what numpy's own reductions of arrays, dtypes and
+# scalars name (under numpy 1.x and 2.x module names), and protocol 2's bytes.
+_SAFE_GLOBALS: dict[tuple[str, str], Callable[..., Any] | type] = {
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    ("_codecs", "encode"): _latin1_bytes,
+    ("__builtin__", "bytes"): _empty_bytes,
+    ("builtins", "bytes"): _empty_bytes,
+}
+for _core in ("numpy.core", "numpy._core"):
+    _SAFE_GLOBALS[_core + ".multiarray", "_reconstruct"] = _REBUILD
+    _SAFE_GLOBALS[_core + ".multiarray", "scalar"] = _SCALAR
+    _SAFE_GLOBALS[_core + ".numeric", "_frombuffer"] = _FROMBUFFER
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    def __init__(self, stream: IO[bytes], name: str) -> None:
+        # latin1 lets numpy rebuild arrays from Python 2 pickles; Python 3 text is UTF-8 anyway.
+        super().__init__(stream, encoding="latin1")
+        self._name = name
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return _SAFE_GLOBALS[module, name]
+        except KeyError:
+            raise UnsafePickleError(
+                f"{self._name}: refused to load {module}.{name}: dataset files hold only dicts, lists, "
+                "numbers and numpy arrays, so this file is corrupt or malicious"
+            ) from None
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise UnsafePickleError(f"{self._name}: refused a persistent reference, which dataset files never hold")
+
+
+class _Reader:
+    """The file object the unpickler reads from. The C unpickler allocates a large payload
+    itself and asks ``readinto`` to fill it; filling it in bounded steps keeps zip streams
+    from building the whole payload a second time in memory."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self.read = stream.read
+        self.readline = stream.readline
+        if hasattr(stream, "peek"):
+            self.peek = stream.peek
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        filled = 0
+        while filled < len(view):
+            got = self._stream.readinto(view[filled : filled + _CHUNK_BYTES])  # type: ignore[attr-defined]
+            if not got:
+                break
+            filled += got
+        return filled
+
+
+# What a damaged pickle makes the unpickler or numpy's array rebuilding raise.
+_PICKLE_ERRORS = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
+                  KeyError, OverflowError, struct.error, zipfile.BadZipFile, OSError)
+
+
+def _unpickle(stream: IO[bytes], name: str) -> Any:
+    try:
+        content = _SafeUnpickler(_Reader(stream), name).load()  # type: ignore[arg-type]
+        # Reading to the end also makes a zip check the member's CRC.
+        trailing = stream.read(1)
+    except UnsafePickleError:
+        raise
+    except MemoryError:
+        raise FormatError(f"{name}: a payload too large for memory (corrupt length field?)") from None
+    except _PICKLE_ERRORS as error:
+        raise FormatError(f"{name}: not a readable pickle ({type(error).__name__}: {error})") from None
+    if trailing:
+        raise FormatError(f"{name}: bytes after the end of the pickle (corrupt or two files joined)")
+    return content
+
+
+def _mapped_npz_data(path: Path) -> np.ndarray | None:
+    """The ``data`` array of an .npz on disk as a read-only memory map, when it is stored
+    uncompressed in C order (as numpy's savez writes it); None otherwise."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("data.npy")
+    if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 1:
+        return None
+    with open(path, "rb") as stream:
+        stream.seek(info.header_offset)
+        local = stream.read(30)
+        if len(local) != 30 or local[:4] != _ZIP_MAGIC:
+            return None
+        name_length, extra_length = struct.unpack("<HH", local[26:30])
+        stream.seek(info.header_offset + 30 + name_length + extra_length)
+        version = np.lib.format.read_magic(stream)
+        header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = header(stream)
+        offset = stream.tell()
+    if fortran or dtype != np.uint8 or len(shape) != 2 or offset + math.prod(shape) > path.stat().st_size:
+        return None
+    return np.memmap(path, np.uint8, "r", offset, shape)
+
+
+def _read_npz(source: DataFile, stream: IO[bytes], mmap: bool) -> dict[str, Any]:
+    try:
+        with np.load(stream, allow_pickle=False) as npz:
+            members = set(npz.zip.namelist())
+            mappable = mmap and source.member is None and "data.npy" in members
+            mapped = _mapped_npz_data(source.path) if mappable else None
+            content: dict[str, Any] = {}
+            for key in npz.files:
+                if key not in ("data", "labels", "mean") or f"{key}.npy" not in members:
+                    content[key] = None  # reported by name, never read
+                elif key == "data" and mapped is not None:
+                    content[key] = mapped
+                else:
+                    content[key] = npz[key]
+            return content
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zipfile.LargeZipFile) as error:
+        raise FormatError(f"{source.name}: not a readable .npz ({type(error).__name__}: {error})") from None
+
+
+def _integers(values: Any) -> np.ndarray | None:
+    """Labels as int64 when they are a 1-D list or array of integers (not bools), else None."""
+    if isinstance(values, np.ndarray):
+        # np.savez(labels=[]) stores an empty float64 array: no label, so no wrong one.
+        return values.astype(np.int64) if values.ndim == 1 and (values.dtype.kind in "iu" or not values.size) else None
+    if not isinstance(values, (list, tuple)):
+        return None
+    # The few distinct types, not every item, are checked: a list of 128,116 labels is fast.
+    kinds = set(map(type, values))
+    if not all(issubclass(k, (int, np.integer)) and not issubclass(k, (bool, np.bool_)) for k in kinds):
+        return None
+    try:
+        return np.array(values, dtype=np.int64).reshape(len(values))
+    except OverflowError:
+        return None
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        what = f"{value.dtype} array of shape {value.shape}"
+    else:
+        what = f"{type(value).__module__}.{type(value).__qualname__}".removeprefix("builtins.")
+    return ("an " if what[0] in "aeio" else "a ") + what
+
+
+def _check_content(content: Any, *, pickled: bool, strict: bool) -> tuple[Batch | None, list[str]]:
+    """The problems of a file's unpickled or npz content, and the Batch when there are none.
+
+    ``strict`` also holds the file to the published types exactly (labels a list of Python
+    int in pickles, ``mean`` float64), where the reader otherwise converts harmlessly.
+    """
+    if not isinstance(content, dict):
+        return None, [f"holds {_describe(content)}, not a dict of data, labels and mean"]
+    problems = []
+    keys = set(content)
+    missing = [k for k in ("data", "labels") if k not in keys]
+    unknown = sorted(str(k) for k in keys - {"data", "labels", "mean"})
+    if missing:
+        problems.append(f"missing key(s) {', '.join(missing)}")
+    if unknown:
+        problems.append(f"unknown key(s) {', '.join(repr(k) for k in unknown)} (keys: data, labels, mean)")
+    data = content.get("data")
+    columns = None
+    if "data" in keys:
+        if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2:
+            problems.append(f"data is {_describe(data)}, not a 2-D uint8 array (rows, 3*S*S)")
+        else:
+            try:
+                image_size(data.shape[1])
+                columns = data.shape[1]
+            except ValueError as error:
+                problems.append(str(error))
+    labels = None
+    if "labels" in keys:
+        raw = content["labels"]
+        labels = _integers(raw)
+        if labels is None:
+            problems.append(f"labels is {_describe(raw)}, not a list of int")
+        elif strict and pickled and not (isinstance(raw, list) and set(map(type, raw)) <= {int}):
+            kinds = ", ".join(sorted({t.__name__ for t in map(type, raw)})) if isinstance(raw, (list, tuple)) else ""
+            what = f"a {type(raw).__name__} of {kinds}" if kinds else _describe(raw)
+            problems.append(f"labels is {what}; the format has a list of Python int")
+            labels = None
+        if labels is not None and isinstance(data, np.ndarray) and data.ndim == 2 and len(labels) != len(data):
+            problems.append(f"{len(labels)} labels for {len(data)} rows of data")
+        if labels is not None and labels.size:
+            bad = np.flatnonzero((labels < 1) | (labels > NUM_CLASSES))
+            if bad.size:
+                problems.append(
+                    f"{bad.size} label(s) outside 1..{NUM_CLASSES} (first at row {bad[0]}: {labels[bad[0]]}); "
+                    "the format has 1-based devkit IDs"
+                )
+    mean = content.get("mean")
+    if "mean" in keys:
+        if not isinstance(mean, np.ndarray) or mean.dtype.kind != "f" or (strict and mean.dtype != np.float64):
+            problems.append(f"mean is {_describe(mean)}, not a float64 array")
+        elif columns is not None and mean.shape != (columns,):
+            problems.append(f"mean has shape {mean.shape}, data rows have {columns} values")
+        elif not np.all((mean >= 0) & (mean <= 255)):
+            problems.append("mean has values outside 0..255 (or NaN)")
+    if problems:
+        return None, problems
+    assert isinstance(data, np.ndarray) and labels is not None
+    average = None if mean is None else np.ascontiguousarray(mean, dtype=np.float64)
+    return Batch(np.ascontiguousarray(data), labels, average), []
+
+
+def _load_content(source: DataFile, mmap: bool) -> tuple[Any, bool]:
+    fmt = source.fmt
+    with source.open() as stream:
+        if fmt == "npz":
+            return _read_npz(source, stream, mmap), False
+        return _unpickle(stream, source.name), True
+
+
+def read_batch(path: PathArg | DataFile, *, mmap: bool = False, strict: bool = False) -> Batch:
+    """Read and check one dataset file (pickle or .npz, told apart by content).
+
+    Pickles are read with an unpickler that only rebuilds dicts, lists, numbers and numpy
+    arrays; anything else raises :class:`UnsafePickleError` before it can run. ``.npz``
+    files are read with ``allow_pickle=False``. With ``mmap=True`` the pixels of an
+    uncompressed .npz on disk are memory-mapped (read-only) instead of read. Any
+    problem raises :class:`FormatError` naming the file and every problem found.
+    """
+    source = path if isinstance(path, DataFile) else DataFile(Path(path))
+    content, pickled = _load_content(source, mmap)
+    batch, problems = _check_content(content, pickled=pickled, strict=strict)
+    if batch is None:
+        raise FormatError(f"{source.name}: " + "; ".join(problems))
+    return batch
+

@@ -1,0 +1,571 @@
+"""The file formats: names, batch sizes, the streaming atomic writer, the safe reader and
+finding files in folders and zips."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import pickletools
+import tempfile
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from imagenet32 import formats
+from imagenet32.formats import (
+    DataFile,
+    FormatError,
+    UnsafePickleError,
+    batch_sizes,
+    find_data_files,
+    image_size,
+    read_batch,
+    train_batch_name,
+    val_name,
+    write_batch,
+)
+from published import arrays, dump, write, zip_folder
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory):
+    """A fresh folder per call, usable inside hypothesis tests."""
+    root = tmp_path_factory.mktemp("formats")
+    return lambda: Path(tempfile.mkdtemp(dir=root))
+
+
+def batch_content(draw_rng: np.random.Generator, size: int, rows: int, with_mean: bool) -> dict:
+    data = draw_rng.integers(0, 256, (rows, 3 * size * size), dtype=np.uint8)
+    d = {"data": data, "labels": draw_rng.integers(1, 1001, rows).tolist()}
+    if with_mean:
+        d["mean"] = draw_rng.random(3 * size * size) * 255
+    return d
+
+
+contents = st.builds(
+    batch_content,
+    st.integers(0, 2**32 - 1).map(np.random.default_rng),
+    st.integers(1, 6),
+    st.integers(0, 25),
+    st.booleans(),
+)
+
+
+# --- names and sizes ---------------------------------------------------------------
+
+
+def test_names():
+    assert [train_batch_name(i, "pickle") for i in (1, 10)] == ["train_data_batch_1", "train_data_batch_10"]
+    assert train_batch_name(3, "npz") == "train_data_batch_3.npz"
+    assert (val_name("pickle"), val_name("npz")) == ("val_data", "val_data.npz")
+
+
+@pytest.mark.parametrize("i", [0, 11, -1, True, 1.0, "1"])
+def test_train_batch_name_refuses_numbers_outside_the_format(i):
+    with pytest.raises(ValueError, match="train batch number must be 1..10"):
+        train_batch_name(i, "pickle")
+
+
+@pytest.mark.parametrize("call", [lambda: train_batch_name(1, "npy"), lambda: val_name("pkl")])
+def test_names_refuse_unknown_formats(call):
+    with pytest.raises(ValueError, match="fmt must be one of"):
+        call()
+
+
+@given(st.integers(0, 10**8))
+def test_batch_sizes(n):
+    sizes = batch_sizes(n)
+    assert len(sizes) == 10 and sum(sizes) == n
+    assert sizes[:9] == [n // 10] * 9
+    assert n // 10 <= sizes[9] < n // 10 + 10
+
+
+def test_batch_sizes_of_imagenet():
+    # The published files: 128,116 rows in batches 1-9 and 128,123 in batch 10.
+    assert batch_sizes(1_281_167) == [128_116] * 9 + [128_123]
+
+
+@pytest.mark.parametrize("n", [-1, 2.5, True, "10"])
+def test_batch_sizes_refuses_bad_counts(n):
+    with pytest.raises(ValueError, match="must be an int >= 0"):
+        batch_sizes(n)
+
+
+@given(st.integers(1, 300))
+def test_image_size_inverts_columns(side):
+    assert image_size(3 * side * side) == side
+
+
+@given(st.integers(0, 10**6).filter(lambda c: c % 3 or int((c // 3) ** 0.5 + 0.5) ** 2 != c // 3 or c == 0))
+def test_image_size_refuses_other_column_counts(columns):
+    with pytest.raises(ValueError, match="not 3\\*S\\*S"):
+        image_size(columns)
+
+
+# --- writing -----------------------------------------------------------------------
+
+
+def opcode_names(path: Path) -> list[str]:
+    return [op.name for op, _, _ in pickletools.genops(path.read_bytes())]
+
+
+def globals_named(path: Path) -> set[tuple[str, str]]:
+    """(module, name) of every STACK_GLOBAL, from the two strings pushed before it."""
+    found, strings = set(), []
+    for op, arg, _ in pickletools.genops(path.read_bytes()):
+        if op.name == "STACK_GLOBAL":
+            found.add((strings[-2], strings[-1]))
+        if isinstance(arg, str):
+            strings.append(arg)
+    return found
+
+
+@given(content=contents)
+def test_written_pickles_are_plain_pickles_of_the_published_dict(scratch, content):
+    path = scratch() / "train_data_batch_1"
+    write_batch(path, content["data"], content["labels"], content.get("mean"), "pickle")
+    with open(path, "rb") as f:
+        loaded = pickle.load(f)
+    assert sorted(loaded) == sorted(content)
+    assert loaded["data"].dtype == np.uint8 and loaded["data"].shape == content["data"].shape
+    assert np.array_equal(loaded["data"], content["data"])
+    assert loaded["labels"] == content["labels"] and all(type(v) is int for v in loaded["labels"])
+    if "mean" in content:
+        assert loaded["mean"].dtype == np.float64 and np.array_equal(loaded["mean"], content["mean"])
+    assert path.read_bytes()[:2] == b"\x80\x04"
+    assert opcode_names(path).count("BINBYTES8") == len(content) - 1
+    # The names numpy 1.x wrote in the published files, which numpy 1.x and 2.x both read.
+    assert globals_named(path) == {("numpy.core.multiarray", "_reconstruct"), ("numpy", "ndarray"), ("numpy", "dtype")}
+
+
+@given(content=contents)
+def test_written_npz_loads_without_pickle(scratch, content):
+    path = scratch() / "val_data.npz"
+    write_batch(path, content["data"], content["labels"], content.get("mean"), "npz")
+    with np.load(path, allow_pickle=False) as npz:
+        assert sorted(npz.files) == sorted(content)
+        assert np.array_equal(npz["data"], content["data"]) and npz["data"].dtype == np.uint8
+        assert npz["labels"].tolist() == content["labels"]
+        if "mean" in content:
+            assert np.array_equal(npz["mean"], content["mean"])
+
+
+@given(content=contents, fmt=st.sampled_from(["pickle", "npz"]))
+def test_read_batch_reads_what_write_batch_wrote(scratch, content, fmt):
+    path = scratch() / "f"
+    write_batch(path, content["data"], content["labels"], content.get("mean"), fmt)
+    batch = read_batch(path)
+    assert np.array_equal(batch.data, content["data"]) and batch.labels.tolist() == content["labels"]
+    assert (batch.mean is None) == ("mean" not in content)
+    assert 3 * batch.size**2 == content["data"].shape[1] and len(batch) == len(content["data"])
+
+
+def test_write_batch_takes_non_contiguous_data(tmp_path):
+    rng = np.random.default_rng(1)
+    big = rng.integers(0, 256, (40, 2 * 48), dtype=np.uint8)
+    data = big[::2, ::2]  # 20 rows of 48 values, strided both ways
+    for fmt in ("pickle", "npz"):
+        write_batch(tmp_path / fmt, data, [5] * 20, None, fmt)
+        assert np.array_equal(read_batch(tmp_path / fmt).data, data)
+
+
+@pytest.mark.parametrize("fmt", ["pickle", "npz"])
+def test_write_batch_streams_a_memmap(tmp_path, fmt):
+    rows, columns = 87_382, 3072  # 268 MB of pixels
+    source = np.memmap(tmp_path / "pixels", np.uint8, "w+", shape=(rows, columns))
+    source[::997] = 200  # a sparse file: only a few pages are ever written
+    source.flush()
+    data = np.memmap(tmp_path / "pixels", np.uint8, "r", shape=(rows, columns))
+    labels = np.arange(rows) % 1000 + 1
+    tracemalloc.start()
+    try:
+        write_batch(tmp_path / "out", data, labels, np.zeros(columns), fmt)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 48e6, f"peak {peak / 1e6:.0f} MB for a {data.nbytes / 1e6:.0f} MB memmap"
+    batch = read_batch(tmp_path / "out", mmap=True)
+    assert np.array_equal(batch.data[::997], data[::997]) and batch.data[1:997].max() == 0
+    assert np.array_equal(batch.labels, labels)
+
+
+def test_write_batch_is_atomic(tmp_path, monkeypatch):
+    path = tmp_path / "val_data"
+    data = np.zeros((4, 12), np.uint8)
+    write_batch(path, data, [1, 2, 3, 4], None, "pickle")
+    before = path.read_bytes()
+
+    def fail(out, array):
+        out.write(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(formats, "_write_rows", fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_batch(path, data + 1, [4, 3, 2, 1], None, "pickle")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["val_data"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_written_files_keep_the_umask(tmp_path):
+    mask = os.umask(0o027)
+    os.umask(mask)
+    write_batch(tmp_path / "f", np.zeros((1, 3), np.uint8), [1], None, "pickle")
+    assert (tmp_path / "f").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+@pytest.mark.parametrize(
+    "data, labels, mean, error, match",
+    [
+        (np.zeros((2, 12), np.float32), [1, 2], None, TypeError, "data must be a 2-D uint8 array"),
+        (np.zeros(12, np.uint8), [1], None, TypeError, "data must be a 2-D uint8 array"),
+        ([[0] * 12], [1], None, TypeError, "got list"),
+        (np.zeros((2, 13), np.uint8), [1, 2], None, ValueError, "13 columns, not 3\\*S\\*S"),
+        (np.zeros((2, 12), np.uint8), [1], None, ValueError, "1 labels for 2 rows"),
+        (np.zeros((2, 12), np.uint8), [0, 2], None, ValueError, "devkit IDs 1..1000, got 0..2"),
+        (np.zeros((2, 12), np.uint8), [1, 1001], None, ValueError, "got 1..1001"),
+        (np.zeros((2, 12), np.uint8), [1.0, 2.0], None, TypeError, "labels must be a sequence of int"),
+        (np.zeros((2, 12), np.uint8), [1, 2], np.zeros(11), TypeError, "mean must be a float64 array of shape"),
+        (np.zeros((2, 12), np.uint8), [1, 2], np.zeros(12, np.float32), TypeError, "got float32"),
+    ],
+)
+def test_write_batch_refuses_bad_input(tmp_path, data, labels, mean, error, match):
+    with pytest.raises(error, match=match):
+        write_batch(tmp_path / "f", data, labels, mean, "pickle")
+    assert not list(tmp_path.iterdir())
+
+
+def test_write_batch_refuses_unknown_formats(tmp_path):
+    with pytest.raises(ValueError, match="fmt must be one of"):
+        write_batch(tmp_path / "f", np.zeros((1, 3), np.uint8), [1], None, "hdf5")
+
+
+# --- reading published files ---------------------------------------------------------
+
+
+@given(content=contents, protocol=st.sampled_from([None, 2, 3, 4, 5]))
+def test_reads_pickles_of_every_protocol(scratch, content, protocol):
+    path = scratch() / "train_data_batch_1"
+    dump(path, content, protocol)
+    batch = read_batch(path)
+    assert np.array_equal(batch.data, content["data"]) and batch.data.dtype == np.uint8
+    assert batch.labels.tolist() == content["labels"] and batch.labels.dtype == np.int64
+    if "mean" in content:
+        assert np.array_equal(batch.mean, content["mean"])
+    else:
+        assert batch.mean is None
+
+
+def test_reads_published_folders_in_both_formats(tmp_path):
+    p = arrays(np.random.default_rng(2), 8, 57, 9)
+    for fmt in ("pickle", "npz"):
+        folder = write(tmp_path / fmt, p, fmt)
+        suffix = ".npz" if fmt == "npz" else ""
+        for i, (data, labels) in enumerate(p.batches(), 1):
+            batch = read_batch(folder / f"train_data_batch_{i}{suffix}")
+            assert np.array_equal(batch.data, data) and np.array_equal(batch.labels, labels)
+            assert np.array_equal(batch.mean, p.mean) and batch.size == 8
+        val = read_batch(folder / f"val_data{suffix}")
+        assert np.array_equal(val.data, p.val) and val.mean is None
+
+
+def test_pickled_data_is_writeable_and_not_copied(tmp_path):
+    data = np.arange(3 * 64 * 64 * 50, dtype=np.uint64).astype(np.uint8).reshape(50, -1)
+    dump(tmp_path / "val_data", {"data": data, "labels": [7] * 50})
+    tracemalloc.start()
+    try:
+        batch = read_batch(tmp_path / "val_data")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(batch.data, data) and batch.data.flags.writeable
+    assert peak < 1.1 * data.nbytes + 200_000
+
+
+def test_compressed_npz_and_mmap(tmp_path):
+    p = arrays(np.random.default_rng(3), 4, 0, 30)
+    np.savez_compressed(tmp_path / "a.npz", data=p.val, labels=p.val_labels)
+    np.savez(tmp_path / "b.npz", data=p.val, labels=p.val_labels)
+    packed = read_batch(tmp_path / "a.npz", mmap=True)  # compressed: read, not mapped
+    mapped = read_batch(tmp_path / "b.npz", mmap=True)
+    assert np.array_equal(packed.data, p.val) and np.array_equal(mapped.data, p.val)
+    assert not isinstance(packed.data.base, np.memmap)
+    assert isinstance(mapped.data.base, np.memmap) and not mapped.data.flags.writeable
+
+
+# --- refusing what is unsafe ---------------------------------------------------------
+
+
+class RunsCommand:
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self):
+        return (os.system, (self.command,))
+
+
+class Evaluates:
+    def __reduce__(self):
+        return (eval, ("1 + 1",))
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+@pytest.mark.parametrize("where", ["top", "labels", "key"])
+def test_a_pickle_that_would_run_a_command_is_refused(tmp_path, protocol, where):
+    marker = tmp_path / "marker"
+    evil = RunsCommand(f"touch {marker}")
+    content = {
+        "top": evil,
+        "labels": {"data": np.zeros((1, 3), np.uint8), "labels": [1, evil]},
+        "key": {"data": np.zeros((1, 3), np.uint8), "labels": [1], evil: 1},
+    }[where]
+    path = tmp_path / "val_data"
+    with open(path, "wb") as f:
+        pickle.dump(content, f, protocol=protocol)
+    pickle.loads(pickle.dumps(RunsCommand("true")))  # the attack works on plain pickle
+    with pytest.raises(UnsafePickleError, match=r"val_data: refused to load (posix|os|nt)\.system"):
+        read_batch(path)
+    assert not marker.exists()
+
+
+def test_other_globals_are_refused(tmp_path):
+    path = tmp_path / "train_data_batch_1"
+    dump(path, {"data": np.zeros((1, 3), np.uint8), "labels": [Evaluates()]})
+    with pytest.raises(UnsafePickleError, match="refused to load builtins.eval"):
+        read_batch(path)
+    # Protocol 0's text GLOBAL opcode goes through the same door.
+    path.write_bytes(b"csubprocess\nPopen\n(S'true'\ntR.")
+    with pytest.raises(UnsafePickleError, match="refused to load subprocess.Popen"):
+        read_batch(path)
+
+
+def test_codecs_encode_serves_only_bytes(tmp_path):
+    path = tmp_path / "val_data"
+    path.write_bytes(b"\x80\x02c_codecs\nencode\nX\x03\x00\x00\x00abcX\x05\x00\x00\x00rot13\x86R.")
+    with pytest.raises(FormatError, match="_codecs.encode used for something other than bytes"):
+        read_batch(path)
+
+
+def test_persistent_ids_are_refused(tmp_path):
+    path = tmp_path / "val_data"
+    path.write_bytes(b"\x80\x04\x8c\x03abc\x94Q.")
+    with pytest.raises(UnsafePickleError, match="persistent reference"):
+        read_batch(path)
+
+
+# --- refusing what is broken -----------------------------------------------------------
+
+
+@given(content=contents, fmt=st.sampled_from(["pickle", "npz"]), data=st.data())
+def test_every_truncation_is_an_error_naming_the_file(scratch, content, fmt, data):
+    path = scratch() / "train_data_batch_4"
+    write_batch(path, content["data"], content["labels"], content.get("mean"), fmt)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: data.draw(st.integers(0, len(whole) - 1))])
+    with pytest.raises(FormatError, match="train_data_batch_4: "):
+        read_batch(path)
+
+
+@pytest.mark.parametrize("length, match", [(2**62, "a payload too large for memory"), (2**34, "truncated")])
+def test_a_huge_length_field_is_an_error(tmp_path, length, match):
+    path = tmp_path / "val_data"
+    path.write_bytes(b"\x80\x04\x8e" + length.to_bytes(8, "little") + b"abc")
+    with pytest.raises(FormatError, match=f"val_data: .*{match}"):
+        read_batch(path)
+
+
+def test_bytes_after_the_pickle_are_an_error(tmp_path):
+    path = tmp_path / "val_data"
+    dump(path, {"data": np.zeros((1, 3), np.uint8), "labels": [1]})
+    with open(path, "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(FormatError, match="bytes after the end of the pickle"):
+        read_batch(path)
+
+
+@pytest.mark.parametrize(
+    "raw, match",
+    [
+        (b"", "an empty file"),
+        (b"GIF89a", "not a readable pickle"),
+        (b"\x80\x04\x95junk", "not a readable pickle"),
+        (b"PK\x03\x04junk", "not a readable .npz"),
+    ],
+)
+def test_garbage_is_an_error(tmp_path, raw, match):
+    (tmp_path / "val_data").write_bytes(raw)
+    with pytest.raises(FormatError, match=match):
+        read_batch(tmp_path / "val_data")
+
+
+U8 = np.zeros((2, 12), np.uint8)
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        ([U8, [1, 2]], "holds a list, not a dict"),
+        ({"labels": [1, 2]}, "missing key\\(s\\) data"),
+        ({"data": U8}, "missing key\\(s\\) labels"),
+        ({"data": U8, "labels": [1, 2], "extra": 1}, "unknown key\\(s\\) 'extra'"),
+        ({b"data": U8, b"labels": [1, 2]}, "missing key\\(s\\) data, labels"),
+        ({"data": U8.astype(np.int16), "labels": [1, 2]}, "data is an int16 array of shape \\(2, 12\\)"),
+        ({"data": U8.reshape(2, 3, 2, 2), "labels": [1, 2]}, "not a 2-D uint8 array"),
+        ({"data": [[0] * 12] * 2, "labels": [1, 2]}, "data is a list"),
+        ({"data": np.zeros((2, 13), np.uint8), "labels": [1, 2]}, "13 columns, not 3\\*S\\*S"),
+        ({"data": U8, "labels": ["1", "2"]}, "labels is a list, not a list of int"),
+        ({"data": U8, "labels": [True, False]}, "not a list of int"),
+        ({"data": U8, "labels": [1.0, 2.0]}, "not a list of int"),
+        ({"data": U8, "labels": [1, 2**70]}, "not a list of int"),
+        ({"data": U8, "labels": 5}, "labels is an int"),
+        ({"data": U8, "labels": [1, 2, 3]}, "3 labels for 2 rows of data"),
+        ({"data": U8, "labels": [0, 1]}, "1 label\\(s\\) outside 1..1000 \\(first at row 0: 0\\)"),
+        ({"data": U8, "labels": [1000, 1001]}, "first at row 1: 1001"),
+        ({"data": U8, "labels": [1, 2], "mean": np.zeros(11)}, "mean has shape \\(11,\\), data rows have 12"),
+        ({"data": U8, "labels": [1, 2], "mean": np.zeros(12, np.int64)}, "mean is an int64 array"),
+        ({"data": U8, "labels": [1, 2], "mean": np.full(12, np.nan)}, "outside 0..255 \\(or NaN\\)"),
+        ({"data": U8, "labels": [1, 2], "mean": np.full(12, 256.0)}, "outside 0..255"),
+        ({"data": U8.astype(np.float64), "labels": [0, 1]}, "data is .*; 1 label\\(s\\) outside"),
+    ],
+)
+def test_wrong_content_is_an_error_naming_file_and_problem(tmp_path, content, match):
+    path = tmp_path / "train_data_batch_2"
+    dump(path, content)
+    with pytest.raises(FormatError, match=f"train_data_batch_2: .*{match}"):
+        read_batch(path)
+
+
+def test_strict_reading_holds_the_published_types(tmp_path):
+    path = tmp_path / "val_data"
+    dump(path, {"data": U8, "labels": np.array([1, 2])})
+    assert read_batch(path).labels.tolist() == [1, 2]
+    with pytest.raises(FormatError, match="labels is an int64 array .*; the format has a list of Python int"):
+        read_batch(path, strict=True)
+    dump(path, {"data": U8, "labels": [np.int64(1), 2]})
+    assert read_batch(path).labels.tolist() == [1, 2]
+    with pytest.raises(FormatError, match="labels is a list of int, int64; the format has a list of Python int"):
+        read_batch(path, strict=True)
+    dump(path, {"data": U8, "labels": [1, 2], "mean": np.zeros(12, np.float32)})
+    assert read_batch(path).mean.dtype == np.float64
+    with pytest.raises(FormatError, match="mean is a float32 array of shape \\(12,\\), not a float64 array"):
+        read_batch(path, strict=True)
+
+
+def test_bad_npz_content(tmp_path):
+    path = tmp_path / "val_data.npz"
+    np.savez(path, data=np.array([object()] * 12, dtype=object).reshape(1, 12), labels=[1])
+    with pytest.raises(FormatError, match="not a readable .npz .*allow_pickle"):
+        read_batch(path)
+    np.savez(path, data=U8)
+    with pytest.raises(FormatError, match="missing key\\(s\\) labels"):
+        read_batch(path)
+    np.savez(path, data=U8, labels=[1, 2], notes=np.zeros(1))
+    with pytest.raises(FormatError, match="unknown key\\(s\\) 'notes'"):
+        read_batch(path)
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("README.txt", "hello")
+    with pytest.raises(FormatError, match="'README.txt'"):
+        read_batch(path)
+
+
+# --- finding files -------------------------------------------------------------------
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    p = arrays(np.random.default_rng(4), 4, 40, 6)
+    return p, write(tmp_path / "Imagenet4_train", p, val=False), write(tmp_path / "Imagenet4_val", p, train=False)
+
+
+def names(files: list[DataFile]) -> list[str]:
+    return [f.basename for f in files]
+
+
+def test_finds_files_in_folders_in_dataset_order(dataset):
+    _, train, val = dataset
+    expected = [f"train_data_batch_{i}" for i in range(1, 11)] + ["val_data"]
+    assert names(find_data_files(train.parent)) == expected
+    assert names(find_data_files([val, train])) == expected
+    files = find_data_files(train)
+    assert [(f.split, f.index) for f in files] == [("train", i) for i in range(1, 11)]
+    assert find_data_files(val / "val_data")[0].split == "val"
+
+
+def test_finds_files_in_zips(dataset, tmp_path):
+    _, train, val = dataset
+    archive = zip_folder(train, tmp_path / "Imagenet4_train.zip", prefix="Imagenet4_train/")
+    with zipfile.ZipFile(archive, "a") as z:
+        z.writestr("__MACOSX/Imagenet4_train/._train_data_batch_1", b"junk")
+        z.writestr("Imagenet4_train/README.txt", b"hello")
+    files = find_data_files(archive)
+    assert names(files) == [f"train_data_batch_{i}" for i in range(1, 11)]
+    assert files[0].name == f"{archive}:Imagenet4_train/train_data_batch_1"
+    assert len(find_data_files(archive, size=4)) == 10
+    assert files[0].nbytes == (train / "train_data_batch_1").stat().st_size
+    shelf = tmp_path / "downloads"
+    shelf.mkdir()
+    archive.rename(shelf / archive.name)
+    zip_folder(val, shelf / "Imagenet4_val.zip")
+    assert len(find_data_files(shelf)) == 11  # zips are opened when nothing lies loose
+
+
+def test_two_copies_of_a_file_are_an_error(dataset, tmp_path):
+    p, train, _ = dataset
+    np.savez(train / "train_data_batch_3.npz", data=p.train[:3], labels=p.train_labels[:3], mean=p.mean)
+    with pytest.raises(FormatError, match="two copies of one dataset file: .*train_data_batch_3.* and .*npz"):
+        find_data_files(train)
+
+
+def test_size_picks_among_folders_of_every_size(dataset, tmp_path):
+    write(tmp_path / "Imagenet8_train", arrays(np.random.default_rng(5), 8, 20, 1), val=False)
+    with pytest.raises(FormatError, match="two copies .* or size=S to pick a size"):
+        find_data_files(tmp_path)
+    files = find_data_files(tmp_path, size=8)
+    assert len(files) == 10 and all("Imagenet8_train" in f.name for f in files)
+    with pytest.raises(FormatError, match="no dataset files of size 16"):
+        find_data_files(tmp_path, size=16)
+    # Only names below the folder given count: its own parents may be called anything.
+    assert len(find_data_files(tmp_path / "Imagenet8_train", size=4)) == 10
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda d: d / "missing", "no such file or folder"),
+        (lambda d: d, "no dataset files"),
+        (lambda d: zipfile.ZipFile(d / "empty.zip", "w").close() or d / "empty.zip", "no dataset files"),
+        (lambda d: put(d / "train_data_batch_11", b"x").parent, "train batches 1..10 only"),
+        (lambda d: put(d / "bad.zip", b"PK\x03\x04 not really"), "bad.zip: not a readable zip"),
+    ],
+)
+def test_finding_nothing_is_an_error(tmp_path, make, match):
+    with pytest.raises(FormatError, match=match):
+        find_data_files(make(tmp_path))
+
+
+def put(path: Path, raw: bytes) -> Path:
+    path.write_bytes(raw)
+    return path
+
+
+@pytest.mark.parametrize("paths", [[], 3, [Path("a"), 3]])
+def test_paths_must_be_paths(paths):
+    with pytest.raises(TypeError, match="expected a path"):
+        find_data_files(paths)
+
+
+def test_a_damaged_zip_member_is_an_error(tmp_path):
+    p = arrays(np.random.default_rng(6), 4, 0, 20)
+    write(tmp_path / "v", p, train=False)
+    archive = zip_folder(tmp_path / "v", tmp_path / "v.zip", compression=zipfile.ZIP_STORED)
+    raw = bytearray(archive.read_bytes())
+    at = raw.index(p.val[5].tobytes())
+    raw[at] ^= 0xFF  # a pixel: the pickle stays valid, only the CRC can tell
+    archive.write_bytes(bytes(raw))
+    with pytest.raises(FormatError, match="v.zip:val_data: .*Bad CRC-32"):
+        read_batch(find_data_files(archive)[0])
