@@ -194,6 +194,29 @@ def test_write_batch_streams_a_memmap(tmp_path, fmt):
     assert np.array_equal(batch.labels, labels)
 
 
+@given(content=contents, fmt=st.sampled_from(["pickle", "npz"]), block=st.integers(1, 7))
+def test_row_blocks_write_the_same_file_as_the_array(scratch, content, fmt, block):
+    """Rows handed over block by block (how the builder streams them) give the same bytes."""
+    folder = scratch()
+    data = content["data"]
+    blocks = formats.RowBlocks(data.shape, lambda: (data[i : i + block] for i in range(0, len(data), block)))
+    write_batch(folder / "array", data, content["labels"], content.get("mean"), fmt)
+    write_batch(folder / "blocks", blocks, content["labels"], content.get("mean"), fmt)
+    assert (folder / "array").read_bytes() == (folder / "blocks").read_bytes()
+
+
+def test_row_blocks_that_do_not_match_their_shape_are_refused(tmp_path):
+    rows = np.zeros((6, 12), np.uint8)
+    short = formats.RowBlocks((7, 12), lambda: iter([rows]))
+    wide = formats.RowBlocks((6, 12), lambda: iter([np.zeros((6, 48), np.uint8)]))
+    for fmt in ("pickle", "npz"):
+        with pytest.raises(ValueError, match="gave 6 rows, not 7"):
+            write_batch(tmp_path / "f", short, [1] * 7, None, fmt)
+        with pytest.raises(ValueError, match="does not fit rows of 12 bytes"):
+            write_batch(tmp_path / "f", wide, [1] * 6, None, fmt)
+        assert not (tmp_path / "f").exists()
+
+
 def test_write_batch_is_atomic(tmp_path, monkeypatch):
     path = tmp_path / "val_data"
     data = np.zeros((4, 12), np.uint8)

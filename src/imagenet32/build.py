@@ -410,17 +410,6 @@ def _mean(split: Split, size: int, rows: np.ndarray) -> np.ndarray:
     return sums / len(rows) if len(rows) else sums.astype(np.float64)
 
 
-def _gathered(split: Split, size: int, rows: np.ndarray, tmp: Path) -> np.ndarray:
-    """The rows as one array on disk (a memmap of a temporary file)."""
-    data = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(rows), 3 * size * size))
-    at = 0
-    for block in _rows(split, size, rows):
-        data[at : at + len(block)] = block
-        at += len(block)
-    data.flush()
-    return data
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -455,11 +444,9 @@ def _write_outputs(out: Path, work: Path, splits: dict[str, Split], status: dict
                 if key in finished and path.exists():
                     written.append(path)
                     continue
-                tmp = work / f"gather{size}.npy"
-                data = _gathered(split, size, ok[lo:hi], tmp)
+                rows = ok[lo:hi]
+                data = formats.RowBlocks((len(rows), 3 * size * size), lambda: _rows(split, size, rows))
                 formats.write_batch(path, data, labels[lo:hi], mean, fmt)
-                del data
-                tmp.unlink()
                 finished[key] = True
                 _atomic_write(finished_file, json.dumps(finished).encode())
                 written.append(path)

@@ -39,6 +39,7 @@ __all__ = [
     "DataFile",
     "FormatError",
     "PathArg",
+    "RowBlocks",
     "UnsafePickleError",
     "batch_sizes",
     "find_data_files",
@@ -133,13 +134,31 @@ class Batch:
 # --- writing -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RowBlocks:
+    """Rows of pixels written without ever being in memory together: the shape
+    (rows, 3*S*S) and a function that yields them, in order, as 2-D uint8 blocks."""
+
+    shape: tuple[int, int]
+    blocks: Callable[[], Iterator[np.ndarray]]
+    dtype = np.dtype(np.uint8)
+    ndim = 2
+
+    @property
+    def nbytes(self) -> int:
+        return self.shape[0] * self.shape[1]
+
+
+Pixels = Union[np.ndarray, RowBlocks]
+
+
 def _checked_for_writing(
-    data: np.ndarray, labels: Any, mean: np.ndarray | None
+    data: Pixels, labels: Any, mean: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Refuse to write a file that the reader would reject."""
-    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2:
+    if not isinstance(data, (np.ndarray, RowBlocks)) or data.dtype != np.uint8 or data.ndim != 2:
         got = f"{data.dtype} array of shape {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
-        raise TypeError(f"data must be a 2-D uint8 array (rows, 3*S*S), got {got}")
+        raise TypeError(f"data must be a 2-D uint8 array (rows, 3*S*S) or RowBlocks, got {got}")
     image_size(data.shape[1])
     codes = np.asarray(labels)
     if codes.ndim != 1 or (codes.size and codes.dtype.kind not in "iu"):
@@ -157,12 +176,23 @@ def _checked_for_writing(
     return codes.astype(np.int64), average.astype("<f8", copy=False)
 
 
-def _write_rows(out: IO[bytes], array: np.ndarray) -> None:
-    """Write the array's bytes in C order, one bounded chunk of rows at a time."""
+def _write_rows(out: IO[bytes], array: Pixels) -> None:
+    """Write the pixels' bytes in C order, one bounded chunk of rows at a time."""
+    if isinstance(array, RowBlocks):
+        rows = 0
+        for block in array.blocks():
+            if block.dtype != np.uint8 or block.ndim != 2 or block.shape[1] != array.shape[1]:
+                raise ValueError(f"a block of {block.dtype} {block.shape} does not fit rows of {array.shape[1]} bytes")
+            if block.size:
+                out.write(memoryview(np.ascontiguousarray(block)).cast("B"))
+            rows += len(block)
+        if rows != array.shape[0]:
+            raise ValueError(f"the blocks gave {rows} rows, not {array.shape[0]}")
+        return
     if array.ndim == 1:
         array = array.reshape(1, -1)
     step = max(1, _CHUNK_BYTES // max(1, array[:1].nbytes))
-    for start in range(0, array.shape[0], step):
+    for start in range(0, array.shape[0] if array.size else 0, step):
         out.write(memoryview(np.ascontiguousarray(array[start : start + step])).cast("B"))
 
 
@@ -215,7 +245,7 @@ def _opcodes(value: Any) -> bytes:
     raise TypeError(f"no pickle opcodes for {type(value).__name__}")
 
 
-def _pickle_array(out: IO[bytes], array: np.ndarray) -> None:
+def _pickle_array(out: IO[bytes], array: Pixels) -> None:
     """An array exactly as numpy reduces it, its pixels streamed as one BINBYTES8 payload."""
     rebuild, args, (version, _, dtype, fortran, _) = np.empty((0,) * array.ndim, array.dtype).__reduce__()
     out.write(_opcodes(rebuild) + _opcodes(args) + pickle.REDUCE)
@@ -235,7 +265,7 @@ def _pickle_labels(out: IO[bytes], labels: np.ndarray) -> None:
         out.write(pickle.MARK + codes[start : start + _APPENDS_RUN].tobytes() + pickle.APPENDS)
 
 
-def _write_pickle(out: IO[bytes], data: np.ndarray, labels: np.ndarray, mean: np.ndarray | None) -> None:
+def _write_pickle(out: IO[bytes], data: Pixels, labels: np.ndarray, mean: np.ndarray | None) -> None:
     out.write(pickle.PROTO + bytes([4]) + pickle.EMPTY_DICT + pickle.MARK)
     out.write(_opcodes("data"))
     _pickle_array(out, data)
@@ -247,10 +277,16 @@ def _write_pickle(out: IO[bytes], data: np.ndarray, labels: np.ndarray, mean: np
     out.write(pickle.SETITEMS + pickle.STOP)
 
 
-def _write_npz(out: IO[bytes], data: np.ndarray, labels: np.ndarray, mean: np.ndarray | None) -> None:
-    # numpy's zip writer streams each array in 16 MB pieces; a memmap is never copied whole.
+def _write_npz(out: IO[bytes], data: Pixels, labels: np.ndarray, mean: np.ndarray | None) -> None:
+    """What np.savez writes (a stored zip of .npy members), with the pixels streamed."""
     arrays = {"data": data, "labels": labels} | ({} if mean is None else {"mean": mean})
-    np.savez(out, **arrays)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for key, array in arrays.items():
+            with archive.open(f"{key}.npy", "w", force_zip64=True) as member:
+                header = {"descr": np.lib.format.dtype_to_descr(array.dtype), "fortran_order": False,
+                          "shape": tuple(array.shape)}
+                np.lib.format.write_array_header_1_0(member, header)  # a 2-D shape always fits 1.0
+                _write_rows(member, array)
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -285,13 +321,13 @@ def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
     _fsync_folder(path.parent)
 
 
-def write_batch(path: PathArg, data: np.ndarray, labels: Any, mean: np.ndarray | None, fmt: str) -> None:
+def write_batch(path: PathArg, data: Pixels, labels: Any, mean: np.ndarray | None, fmt: str) -> None:
     """Write one dataset file in the published layout, atomically.
 
     ``fmt="pickle"``: a protocol-4 pickle of ``{'data', 'labels', 'mean'}`` (no ``mean``
     when it is None) that plain ``pickle.load`` reads; ``fmt="npz"``: the same keys as
-    arrays (``labels`` int64). ``data`` may be a memory map of any size: its rows are
-    streamed to disk in bounded chunks. The file appears under its name only when
+    arrays (``labels`` int64). ``data`` may be a memory map of any size, or
+    :class:`RowBlocks`: its rows are streamed to disk in bounded chunks. The file appears under its name only when
     complete and synced.
     """
     _check_fmt(fmt)
