@@ -146,11 +146,12 @@ IMAGENET32_AVX2 inline __m256i compact_channels() {
     }
 }
 
-// A window of one task, as indices into the shared list of breaks.
-struct WindowEdges {
-    int32_t first, last;  // the breaks at the window's start and end
-    uint32_t k;
-    bool pieces;          // summed break to break (windows longer than kLongWindow)
+// One task's windows as indices into the shared list of breaks, padded to a
+// multiple of 4 (by repeating the last window) for the emit loop.
+struct TaskEdges {
+    std::vector<int32_t> first, last;  // the breaks at each window's start and end
+    std::vector<uint32_t> k;
+    bool pieces = false;  // some window is longer than kLongWindow: sum it break to break
 };
 
 // The horizontal pass of every task reading one source. Its plan depends only
@@ -222,9 +223,14 @@ private:
         };
         std::size_t widest = 0;
         for (const std::vector<Window>& windows : windows_) {
-            std::vector<WindowEdges> edges;
-            for (const Window& w : windows)
-                edges.push_back({index(w.start), index(w.start + w.count), w.k, w.count > kLongWindow});
+            TaskEdges edges;
+            for (std::size_t i = 0; i < (windows.size() + 3) / 4 * 4; ++i) {
+                const Window& w = windows[std::min(i, windows.size() - 1)];
+                edges.first.push_back(index(w.start));
+                edges.last.push_back(index(w.start + w.count));
+                edges.k.push_back(w.k);
+                edges.pieces = edges.pieces || w.count > kLongWindow;
+            }
             edges_.push_back(std::move(edges));
             widest = std::max(widest, windows.size());
         }
@@ -250,9 +256,12 @@ private:
     // One pass over the granules of four rows, keeping at every break the
     // channel sums (mod 2^16) of everything to its left.
     IMAGENET32_AVX2 void sweep(const uint8_t* const rows[4]) {
-        if (safe_ < granules_)  // a few bytes: a loop, not a library call
+        if (safe_ < granules_) {  // under 16 bytes a row: a loop over locals, not a library call
+            uint8_t* tail = tail_.data();
+            const int bytes = tail_bytes_, stride = tail_stride_, from = tail_from_;
             for (int i = 0; i < 4; ++i)
-                for (int j = 0; j < tail_bytes_; ++j) tail_[i * tail_stride_ + j] = rows[i][tail_from_ + j];
+                for (int j = 0; j < bytes; ++j) tail[i * stride + j] = rows[i][from + j];
+        }
         const __m256i shuffle = granule_shuffle<C>();
         const __m256i ones = _mm256_set1_epi8(1);
         __m256i acc01 = _mm256_setzero_si256(), acc23 = _mm256_setzero_si256();
@@ -299,25 +308,59 @@ private:
         }
     }
 
-    // Rows (0, 1) and (2, 3) of one window: channel sums as 32-bit lanes.
-    IMAGENET32_AVX2 void window_sums(const WindowEdges& e, __m256i& s01, __m256i& s23) const {
+    // Rows (0, 1) and (2, 3) of window i: channel sums as 32-bit lanes.
+    template <bool Pieces>
+    IMAGENET32_AVX2 void window_sums(const TaskEdges& e, int i, __m256i& s01, __m256i& s23) const {
         const Block* at = at_break_.data();
-        if (!e.pieces) {  // a 16-bit difference of prefixes is exact here
-            s01 = _mm256_sub_epi16(load(at[2 * e.last]), load(at[2 * e.first]));
-            s23 = _mm256_sub_epi16(load(at[2 * e.last + 1]), load(at[2 * e.first + 1]));
-            return;
-        }
-        s01 = s23 = _mm256_setzero_si256();
-        for (int b = e.first; b < e.last; ++b) {
-            s01 = _mm256_add_epi32(s01, _mm256_sub_epi16(load(at[2 * b + 2]), load(at[2 * b])));
-            s23 = _mm256_add_epi32(s23, _mm256_sub_epi16(load(at[2 * b + 3]), load(at[2 * b + 1])));
+        const int first = e.first[i], last = e.last[i];
+        if constexpr (!Pieces) {  // a 16-bit difference of prefixes is exact here
+            s01 = _mm256_sub_epi16(load(at[2 * last]), load(at[2 * first]));
+            s23 = _mm256_sub_epi16(load(at[2 * last + 1]), load(at[2 * first + 1]));
+        } else {
+            s01 = s23 = _mm256_setzero_si256();
+            for (int b = first; b < last; ++b) {
+                s01 = _mm256_add_epi32(s01, _mm256_sub_epi16(load(at[2 * b + 2]), load(at[2 * b])));
+                s23 = _mm256_add_epi32(s23, _mm256_sub_epi16(load(at[2 * b + 3]), load(at[2 * b + 1])));
+            }
         }
     }
 
-    // One task's outputs for the block's rows, four windows at a time: packing
-    // the four windows' bytes turns them into one 16-byte run per row. Rows
-    // outside the task go to a scratch row.
-    IMAGENET32_AVX2 void emit(const HTask& t, const std::vector<WindowEdges>& edges, int r) {
+    template <bool Pieces>
+    IMAGENET32_AVX2 void finish_window(const TaskEdges& e, int i, __m256i& f01, __m256i& f23) const {
+        __m256i s01, s23;
+        window_sums<Pieces>(e, i, s01, s23);
+        const __m256i k = _mm256_set1_epi32(static_cast<int>(e.k[i]));
+        f01 = finish32(s01, k);
+        f23 = finish32(s23, k);
+    }
+
+    // Windows xx..xx+3 of rows (0, 1) and (2, 3): packing the four windows'
+    // bytes turns them into one run per row, [row 0 | row 1] and [row 2 | row 3].
+    template <bool Pieces>
+    IMAGENET32_AVX2 void group(const TaskEdges& e, int xx, __m256i& rows01, __m256i& rows23) const {
+        __m256i a01, a23, b01, b23;
+        finish_window<Pieces>(e, xx, a01, a23);
+        finish_window<Pieces>(e, xx + 1, b01, b23);
+        const __m256i w01 = _mm256_packus_epi32(a01, b01), w23 = _mm256_packus_epi32(a23, b23);
+        finish_window<Pieces>(e, xx + 2, a01, a23);
+        finish_window<Pieces>(e, xx + 3, b01, b23);
+        rows01 = _mm256_packus_epi16(w01, _mm256_packus_epi32(a01, b01));
+        rows23 = _mm256_packus_epi16(w23, _mm256_packus_epi32(a23, b23));
+        if constexpr (C != 4) {
+            rows01 = _mm256_shuffle_epi8(rows01, compact_channels<C>());
+            rows23 = _mm256_shuffle_epi8(rows23, compact_channels<C>());
+        }
+    }
+
+    // One task's outputs for the block's rows. Rows outside the task go to a
+    // scratch row; groups that end near the row's end store exactly their bytes.
+    IMAGENET32_AVX2 void emit(const HTask& t, const TaskEdges& e, int r) {
+        if (e.pieces) emit_rows<true>(t, e, r);
+        else emit_rows<false>(t, e, r);
+    }
+
+    template <bool Pieces>
+    IMAGENET32_AVX2 void emit_rows(const HTask& t, const TaskEdges& e, int r) {
         uint8_t* out[4];
         bool any = false;
         for (int i = 0; i < 4; ++i) {
@@ -328,61 +371,45 @@ private:
         }
         if (!any) return;
         const int row_bytes = t.out_w * C;
-        const int last = t.out_w - 1;
-        for (int xx = 0; xx < t.out_w; xx += 4) {
-            // Two windows' outputs per 16-bit vector, four per byte vector:
-            // [row 0: windows 0..3 | row 1: windows 0..3], 4 bytes each; and rows 2, 3.
-            __m256i a01, a23, b01, b23;
-            finish_window(edges[xx], a01, a23);
-            finish_window(edges[std::min(xx + 1, last)], b01, b23);
-            const __m256i w01 = _mm256_packus_epi32(a01, b01), w23 = _mm256_packus_epi32(a23, b23);
-            finish_window(edges[std::min(xx + 2, last)], a01, a23);
-            finish_window(edges[std::min(xx + 3, last)], b01, b23);
-            __m256i rows01 = _mm256_packus_epi16(w01, _mm256_packus_epi32(a01, b01));
-            __m256i rows23 = _mm256_packus_epi16(w23, _mm256_packus_epi32(a23, b23));
-            if constexpr (C != 4) {
-                rows01 = _mm256_shuffle_epi8(rows01, compact_channels<C>());
-                rows23 = _mm256_shuffle_epi8(rows23, compact_channels<C>());
-            }
-            const std::ptrdiff_t x = static_cast<std::ptrdiff_t>(xx) * C;
-            const int n = x + kGroupStore <= row_bytes ? kGroupStore : -static_cast<int>(std::min<std::ptrdiff_t>(4 * C, row_bytes - x));
-            store_row(out[0] + x, _mm256_castsi256_si128(rows01), n);
-            store_row(out[1] + x, _mm256_extracti128_si256(rows01, 1), n);
-            store_row(out[2] + x, _mm256_castsi256_si128(rows23), n);
-            store_row(out[3] + x, _mm256_extracti128_si256(rows23, 1), n);
+        int xx = 0;
+        __m256i rows01, rows23;
+        for (; xx * C + kGroupStore <= row_bytes; xx += 4) {
+            group<Pieces>(e, xx, rows01, rows23);
+            store_group(out[0] + xx * C, _mm256_castsi256_si128(rows01));
+            store_group(out[1] + xx * C, _mm256_extracti128_si256(rows01, 1));
+            store_group(out[2] + xx * C, _mm256_castsi256_si128(rows23));
+            store_group(out[3] + xx * C, _mm256_extracti128_si256(rows23, 1));
+        }
+        for (; xx < t.out_w; xx += 4) {
+            group<Pieces>(e, xx, rows01, rows23);
+            const int n = std::min(4, t.out_w - xx) * C;
+            store_exactly(out[0] + xx * C, _mm256_castsi256_si128(rows01), n);
+            store_exactly(out[1] + xx * C, _mm256_extracti128_si256(rows01, 1), n);
+            store_exactly(out[2] + xx * C, _mm256_castsi256_si128(rows23), n);
+            store_exactly(out[3] + xx * C, _mm256_extracti128_si256(rows23, 1), n);
         }
     }
 
-    IMAGENET32_AVX2 void finish_window(const WindowEdges& e, __m256i& f01, __m256i& f23) const {
-        __m256i s01, s23;
-        window_sums(e, s01, s23);
-        const __m256i k = _mm256_set1_epi32(static_cast<int>(e.k));
-        f01 = finish32(s01, k);
-        f23 = finish32(s23, k);
+    IMAGENET32_AVX2 static void store_group(uint8_t* p, __m128i v) {
+        if constexpr (kGroupStore == 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
+        else if constexpr (kGroupStore == 8) _mm_storel_epi64(reinterpret_cast<__m128i*>(p), v);
+        else {
+            const int w = _mm_cvtsi128_si32(v);
+            std::memcpy(p, &w, 4);
+        }
     }
 
-    // Store a row's group of outputs: kGroupStore bytes when n is that, else
-    // exactly -n bytes (at the end of the row).
-    IMAGENET32_AVX2 static void store_row(uint8_t* p, __m128i v, int n) {
-        if (n == kGroupStore) {
-            if constexpr (kGroupStore == 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
-            else if constexpr (kGroupStore == 8) _mm_storel_epi64(reinterpret_cast<__m128i*>(p), v);
-            else {
-                const int w = _mm_cvtsi128_si32(v);
-                std::memcpy(p, &w, 4);
-            }
-            return;
-        }
+    IMAGENET32_AVX2 static void store_exactly(uint8_t* p, __m128i v, int n) {
         alignas(16) uint8_t tmp[16];
         _mm_store_si128(reinterpret_cast<__m128i*>(tmp), v);
-        for (int i = 0; i < -n; ++i) p[i] = tmp[i];
+        for (int i = 0; i < n; ++i) p[i] = tmp[i];
     }
 
     int width_;
     std::vector<std::vector<Window>> windows_;  // what the plan was made for
     std::size_t breaks_ = 0;
     std::vector<int32_t> granule_of_, offset_of_;
-    std::vector<std::vector<WindowEdges>> edges_;
+    std::vector<TaskEdges> edges_;
     int x_begin_ = 0, granules_ = 0, safe_ = 0;
     int tail_from_ = 0, tail_bytes_ = 0, tail_stride_ = 0;
     std::vector<uint8_t> tail_, scratch_;
