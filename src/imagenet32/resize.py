@@ -169,9 +169,9 @@ def _check_array(image: Any) -> tuple[np.ndarray, str, bool]:
                 raise ValueError(
                     f"an H x W x C image needs 2, 3 or 4 channels (LA, RGB, RGBA), got shape {image.shape}"
                 )
-            return _pixel_contiguous(image), "u8", channels != 3
+            return image if image.flags.c_contiguous else _pixel_contiguous(image), "u8", channels != 3
         if ndim == 2:
-            return _pixel_contiguous(image), "u8", False
+            return image if image.flags.c_contiguous else _pixel_contiguous(image), "u8", False
         raise ValueError(f"image must be H x W or H x W x C, got shape {image.shape}")
     kind = _ARRAY_KINDS.get(dtype.newbyteorder("="))
     if kind is None:
@@ -187,8 +187,6 @@ def _check_array(image: Any) -> tuple[np.ndarray, str, bool]:
 
 
 def _pixel_contiguous(a: np.ndarray) -> np.ndarray:
-    if a.flags.c_contiguous:
-        return a
     item = a.dtype.itemsize
     channels = a.shape[2] if a.ndim == 3 else 1
     if (a.ndim == 3 and a.strides[2] != item) or (a.shape[1] > 1 and a.strides[1] != item * channels):
@@ -228,8 +226,10 @@ def _run(
 def _resize_array(image: Any, sizes: list[tuple[int, int]], box: Any, reducing_gap: Any, rel: Release,
                   simd: str) -> list[np.ndarray]:
     pixels, kind, alpha = _check_array(image)
-    height, width = pixels.shape[:2]
+    height, width = pixels.shape[0], pixels.shape[1]
     _check_memory(width, height, sizes, pixels.itemsize * (pixels.shape[2] if pixels.ndim == 3 else 1))
+    if kind == "u8" and box is None and reducing_gap is None:  # the common case, with the least overhead
+        return _core.resize8(pixels, sizes, (0.0, 0.0, float(width), float(height)), None, alpha, rel.rules, simd)
     swapped = kind == "u16" and pixels.dtype.isnative and "I;16" in _SWAPPED_16
     return _run(pixels, kind, alpha, sizes, _box(box, width, height, rel), _gap(reducing_gap, rel), rel, simd,
                 swapped)
