@@ -89,7 +89,7 @@ const Backend& backend_of(const std::string& simd) {
 Engine<uint8_t> engine8(const Rules& rules, const Backend& backend) {
     Engine<uint8_t> e;
     e.passes = [rules, &backend](const View<uint8_t>& src, const std::vector<CorePlan>& plans) {
-        return box8_passes(src, plans, rules, backend);
+        return passes8(src, plans, rules, backend);
     };
     e.reduce = reduce8;
     return e;
@@ -106,14 +106,14 @@ Engine<T> engine_wide(const Rules& rules, Sample<T> sample) {
 }
 
 py::list resize8(const py::array& src, const SizeList& sizes, const std::array<double, 4>& box,
-                 std::optional<double> gap, bool alpha, const Rules& rules, const std::string& simd) {
+                 std::optional<double> gap, bool alpha, Filter filter, const Rules& rules, const std::string& simd) {
     const View<uint8_t> v = view_of<uint8_t>(src);
     const std::vector<Size> s = sizes_of(sizes);
     const Engine<uint8_t> engine = engine8(rules, backend_of(simd));
     std::vector<Image<uint8_t>> out;
     {
         py::gil_scoped_release release;
-        out = resize_many(v, s, box_of(box), gap, alpha, rules, engine);
+        out = resize_many(v, s, box_of(box), gap, alpha, filter, rules, engine);
     }
     py::list result;
     for (Image<uint8_t>& img : out) result.append(to_numpy(std::move(img), src.ndim() == 2));
@@ -122,7 +122,7 @@ py::list resize8(const py::array& src, const SizeList& sizes, const std::array<d
 
 template <class T>
 py::list resize_wide(const py::array& src, const SizeList& sizes, const std::array<double, 4>& box,
-                     std::optional<double> gap, const Rules& rules, bool swapped16) {
+                     std::optional<double> gap, Filter filter, const Rules& rules, bool swapped16) {
     const View<T> v = view_of<T>(src);
     if (v.channels != 1) throw py::value_error("16- and 32-bit images have one channel");
     const std::vector<Size> s = sizes_of(sizes);
@@ -132,7 +132,7 @@ py::list resize_wide(const py::array& src, const SizeList& sizes, const std::arr
     std::vector<Image<T>> out;
     {
         py::gil_scoped_release release;
-        out = resize_many(v, s, box_of(box), gap, false, rules, engine);
+        out = resize_many(v, s, box_of(box), gap, false, filter, rules, engine);
     }
     py::list result;
     for (Image<T>& img : out) result.append(to_numpy(std::move(img), true));
@@ -141,7 +141,7 @@ py::list resize_wide(const py::array& src, const SizeList& sizes, const std::arr
 
 // Many images, each to every size, on `threads` threads; results stacked per size.
 py::list resize8_batch(const py::list& images, const SizeList& sizes, std::optional<double> gap, bool alpha,
-                       const Rules& rules, const std::string& simd, int threads) {
+                       Filter filter, const Rules& rules, const std::string& simd, int threads) {
     const std::vector<Size> s = sizes_of(sizes);
     std::vector<View<uint8_t>> views;
     std::vector<py::array> keep;
@@ -169,8 +169,9 @@ py::list resize8_batch(const py::list& images, const SizeList& sizes, std::optio
         auto work = [&] {
             for (std::size_t i = next++; i < n; i = next++) {
                 try {
-                    std::vector<Image<uint8_t>> out = resize_many(views[i], s, Box{0, 0, double(views[i].width),
-                                                                  double(views[i].height)}, gap, alpha, rules, engine);
+                    const Box whole{0, 0, double(views[i].width), double(views[i].height)};
+                    std::vector<Image<uint8_t>> out =
+                        resize_many(views[i], s, whole, gap, alpha, filter, rules, engine);
                     for (std::size_t k = 0; k < s.size(); ++k)
                         std::copy(out[k].data(), out[k].data() + out[k].size(),
                                   stacks[k].data() + i * out[k].size());
@@ -203,42 +204,83 @@ py::list resize8_batch(const py::list& images, const SizeList& sizes, std::optio
     return result;
 }
 
+// Image.reduce of an 8-bit image (premultiplied when it has alpha), or of an I or F image.
+py::array reduce_array(const py::array& src, int fx, int fy, const std::array<int, 4>& b, bool alpha) {
+    const IntBox box{b[0], b[1], b[2], b[3]};
+    if (py::isinstance<py::array_t<uint8_t>>(src)) {
+        const View<uint8_t> v = view_of<uint8_t>(src);
+        Image<uint8_t> out;
+        {
+            py::gil_scoped_release release;
+            if (alpha) {
+                const Image<uint8_t> pm = premultiplied(v);
+                out = reduce8(pm.view(), fx, fy, box);
+                unpremultiply(out);
+            } else {
+                out = reduce8(v, fx, fy, box);
+            }
+        }
+        return to_numpy(std::move(out), src.ndim() == 2);
+    }
+    auto wide = [&](auto sample) -> py::array {
+        using T = decltype(sample);
+        const View<T> v = view_of<T>(src);
+        if (v.channels != 1) throw py::value_error("32-bit images have one channel");
+        Image<T> out;
+        {
+            py::gil_scoped_release release;
+            out = reduce_wide<T>(v, fx, fy, box);
+        }
+        return to_numpy(std::move(out), true);
+    };
+    if (py::isinstance<py::array_t<int32_t>>(src)) return wide(int32_t{});
+    if (py::isinstance<py::array_t<float>>(src)) return wide(float{});
+    throw py::type_error("reduce takes uint8, int32 or float32 arrays");
+}
+
 }  // namespace
 
 void register_bindings(py::module_& m) {
     py::class_<Rules>(m, "Rules", "The resize behaviour of a Pillow release (see imagenet32.pillow_rules).")
         .def(py::init([](bool floor_ceil_bounds, bool box_left_closed, bool vertical_first, bool tall_split,
-                         bool gap_with_alpha, bool clamp16) {
-                 return Rules{floor_ceil_bounds, box_left_closed, vertical_first, tall_split, gap_with_alpha, clamp16};
+                         bool gap_with_alpha, bool clamp16, bool hamming_tails, bool premultiply_nearest) {
+                 return Rules{floor_ceil_bounds, box_left_closed, vertical_first, tall_split,
+                              gap_with_alpha,    clamp16,         hamming_tails,  premultiply_nearest};
              }),
              py::kw_only(), py::arg("floor_ceil_bounds"), py::arg("box_left_closed"), py::arg("vertical_first"),
-             py::arg("tall_split"), py::arg("gap_with_alpha"), py::arg("clamp16"))
+             py::arg("tall_split"), py::arg("gap_with_alpha"), py::arg("clamp16"), py::arg("hamming_tails"),
+             py::arg("premultiply_nearest"))
         .def_readonly("floor_ceil_bounds", &Rules::floor_ceil_bounds)
         .def_readonly("box_left_closed", &Rules::box_left_closed)
         .def_readonly("vertical_first", &Rules::vertical_first)
         .def_readonly("tall_split", &Rules::tall_split)
         .def_readonly("gap_with_alpha", &Rules::gap_with_alpha)
-        .def_readonly("clamp16", &Rules::clamp16);
+        .def_readonly("clamp16", &Rules::clamp16)
+        .def_readonly("hamming_tails", &Rules::hamming_tails)
+        .def_readonly("premultiply_nearest", &Rules::premultiply_nearest);
+
+    py::enum_<Filter>(m, "Filter", "Pillow's resampling filters.")
+        .value("box", Filter::box)
+        .value("bilinear", Filter::bilinear)
+        .value("hamming", Filter::hamming)
+        .value("bicubic", Filter::bicubic)
+        .value("lanczos", Filter::lanczos)
+        .value("mks2013", Filter::mks2013)
+        .value("mks2021", Filter::mks2021)
+        .value("nearest", Filter::nearest);
 
     m.def("resize8", &resize8, py::arg("image"), py::arg("sizes"), py::arg("box"), py::arg("gap"),
-          py::arg("alpha"), py::arg("rules"), py::arg("simd") = "");
+          py::arg("alpha"), py::arg("filter"), py::arg("rules"), py::arg("simd") = "");
     m.def("resize16", &resize_wide<uint16_t>, py::arg("image"), py::arg("sizes"), py::arg("box"), py::arg("gap"),
-          py::arg("rules"), py::arg("swapped") = false);
+          py::arg("filter"), py::arg("rules"), py::arg("swapped") = false);
     m.def("resize32i", &resize_wide<int32_t>, py::arg("image"), py::arg("sizes"), py::arg("box"), py::arg("gap"),
-          py::arg("rules"), py::arg("swapped") = false);
+          py::arg("filter"), py::arg("rules"), py::arg("swapped") = false);
     m.def("resize32f", &resize_wide<float>, py::arg("image"), py::arg("sizes"), py::arg("box"), py::arg("gap"),
-          py::arg("rules"), py::arg("swapped") = false);
+          py::arg("filter"), py::arg("rules"), py::arg("swapped") = false);
     m.def("resize8_batch", &resize8_batch, py::arg("images"), py::arg("sizes"), py::arg("gap"), py::arg("alpha"),
-          py::arg("rules"), py::arg("simd") = "", py::arg("threads") = 1);
-    m.def("reduce8", [](const py::array& src, int fx, int fy, const std::array<int, 4>& box) {
-        const View<uint8_t> v = view_of<uint8_t>(src);
-        Image<uint8_t> out;
-        {
-            py::gil_scoped_release release;
-            out = reduce8(v, fx, fy, IntBox{box[0], box[1], box[2], box[3]});
-        }
-        return to_numpy(std::move(out), src.ndim() == 2);
-    });
+          py::arg("filter"), py::arg("rules"), py::arg("simd") = "", py::arg("threads") = 1);
+    m.def("reduce", &reduce_array, py::arg("image"), py::arg("fx"), py::arg("fy"), py::arg("box"),
+          py::arg("alpha") = false);
     m.def("arrow_pixels", &arrow_pixels, py::arg("schema"), py::arg("array"), py::arg("width"), py::arg("height"),
           "A numpy view (no copy) of the pixels of a Pillow image exported through the Arrow C data interface.");
     m.def("simd_backends", [] {

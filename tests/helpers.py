@@ -13,6 +13,7 @@ import imagenet32
 
 BOX = Image.Resampling.BOX
 GOLDEN = Path(__file__).parent / "data" / "golden"
+FILTER_GOLDEN = Path(__file__).parent / "data" / "filters"
 
 # The installed Pillow's release, as imagenet32 names it ("13.0").
 INSTALLED = ".".join(PIL.__version__.split(".")[:2])

@@ -118,16 +118,54 @@ def test_arguments_a_release_did_not_have():
 
 def test_16bit_images_before_pillow_11():
     image = np.zeros((8, 8), np.uint16)
-    with pytest.raises(ValueError, match="could not resize I;16"):
+    with pytest.raises(ValueError, match="could resize I;16 images only with NEAREST"):
         imagenet32.resize(image, 4, pillow="10.4")
     with pytest.raises(ValueError, match="cannot reduce I;16"):
         imagenet32.resize(image, 2, reducing_gap=2.0)
 
 
-@pytest.mark.parametrize("mode", ["1", "P"])
-def test_modes_pillow_resizes_with_nearest(mode):
-    with pytest.raises(ValueError, match=f"mode {mode} is not supported"):
-        imagenet32.resize(Image.new(mode, (8, 8)), 4)
+def test_unknown_filters():
+    with pytest.raises(ValueError, match="unknown filter 'cubic'"):
+        imagenet32.resize(RGB, 4, filter="cubic")
+    with pytest.raises(ValueError, match="unknown filter 9"):
+        imagenet32.resize(RGB, 4, filter=9)
+    with pytest.raises(ValueError, match="unknown filter True"):
+        imagenet32.resize(RGB, 4, filter=True)
+    with pytest.raises(ValueError, match="unknown filter None"):
+        imagenet32.resize_many(RGB, [4], filter=None)
+
+
+def test_mks_filters_need_pillow_13():
+    with pytest.raises(ValueError, match="Pillow 12.3 had no MKS2013 filter"):
+        imagenet32.resize(RGB, 4, filter="mks2013", pillow="12.3")
+    with pytest.raises(ValueError, match="Pillow 9.5 had no MKS2021 filter"):
+        imagenet32.resize_batch([RGB], [4], filter=Image.Resampling.MKS2021, pillow="9.5")
+
+
+def test_reduce_arguments():
+    with pytest.raises(ValueError, match="factor must be at least 1"):
+        imagenet32.reduce(RGB, 0)
+    with pytest.raises(TypeError, match="factor must be an int or a pair of ints"):
+        imagenet32.reduce(RGB, (2, 2.5))
+    with pytest.raises(TypeError, match="factor must be an int or a pair of ints"):
+        imagenet32.reduce(RGB, True)
+    with pytest.raises(ValueError, match="box can't exceed original image size"):
+        imagenet32.reduce(RGB, 2, (0, 0, 13, 10))
+    with pytest.raises(ValueError, match="box offset can't be negative"):
+        imagenet32.reduce(RGB, 2, (-1, 0, 4, 4))
+    with pytest.raises(ValueError, match="box can't be empty"):
+        imagenet32.reduce(RGB, 2, (4, 0, 4, 4))
+    with pytest.raises(TypeError, match="box must be 4 ints"):
+        imagenet32.reduce(RGB, 2, (0, 0, 4.5, 4))
+    with pytest.raises(ValueError, match="Pillow 6.2 had no Image.reduce"):
+        imagenet32.reduce(RGB, 2, pillow="6.2")
+
+
+@pytest.mark.parametrize("image", [np.zeros((8, 8), np.uint16), Image.new("I;16", (8, 8)), Image.new("P", (8, 8)),
+                                   Image.new("1", (8, 8))], ids=["uint16", "I;16", "P", "1"])
+def test_reduce_refuses_what_pillow_cannot_reduce(image):
+    with pytest.raises(ValueError, match="cannot reduce"):
+        imagenet32.reduce(image, 2)
 
 
 def test_unknown_simd_backend():

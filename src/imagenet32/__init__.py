@@ -1,7 +1,8 @@
 """imagenet32: the Downsampled ImageNet datasets, built fast and exactly.
 
-- :func:`resize` / :func:`resize_many` / :func:`resize_batch`: a BOX resize
-  byte-identical to Pillow's (any release from 4.0 to 13.0), many times faster.
+- :func:`resize` / :func:`resize_many` / :func:`resize_batch`: resizing
+  byte-identical to Pillow's, with every filter (BOX by default) and any release
+  from 4.0 to 13.0, many times faster; :func:`reduce`: Pillow's ``Image.reduce``.
 - :func:`build`: ImageNet folder -> Imagenet8/16/32/64, exact, streaming, resumable.
 - :func:`load` / :func:`iter_batches` / :func:`minibatches`: the published files and
   ours as arrays, read safely; :func:`info` / :func:`verify` / :func:`save_grid`: check
@@ -19,7 +20,7 @@ except ImportError as error:  # pragma: no cover - only without a build
     ) from error
 
 from .pillow_rules import BEHAVIOURS, Release, release
-from .resize import build_info, resize, resize_batch, resize_many
+from .resize import FILTERS, build_info, reduce, resize, resize_batch, resize_many
 from .formats import Batch, FormatError, UnsafePickleError, read_batch, write_batch
 from .load import Split, iter_batches, load, load_databatch, minibatches
 from .check import info, verify
@@ -28,6 +29,7 @@ from .build import BuildError, BuildReport, build
 
 __all__ = [
     "BEHAVIOURS",
+    "FILTERS",
     "Batch",
     "BuildError",
     "BuildReport",
@@ -45,6 +47,7 @@ __all__ = [
     "load_databatch",
     "minibatches",
     "read_batch",
+    "reduce",
     "release",
     "resize",
     "resize_batch",

@@ -14,6 +14,8 @@ class Rules:
         tall_split: bool,
         gap_with_alpha: bool,
         clamp16: bool,
+        hamming_tails: bool,
+        premultiply_nearest: bool,
     ) -> None: ...
     @property
     def floor_ceil_bounds(self) -> bool: ...
@@ -27,32 +29,78 @@ class Rules:
     def gap_with_alpha(self) -> bool: ...
     @property
     def clamp16(self) -> bool: ...
+    @property
+    def hamming_tails(self) -> bool: ...
+    @property
+    def premultiply_nearest(self) -> bool: ...
+
+class Filter:
+    box: Filter
+    bilinear: Filter
+    hamming: Filter
+    bicubic: Filter
+    lanczos: Filter
+    mks2013: Filter
+    mks2021: Filter
+    nearest: Filter
+    @property
+    def name(self) -> str: ...
+    @property
+    def value(self) -> int: ...
 
 Sizes = list[tuple[int, int]]
 Box4 = tuple[float, float, float, float]
 
 def resize8(
-    image: npt.NDArray[np.uint8], sizes: Sizes, box: Box4, gap: float | None, alpha: bool, rules: Rules, simd: str = ""
+    image: npt.NDArray[np.uint8],
+    sizes: Sizes,
+    box: Box4,
+    gap: float | None,
+    alpha: bool,
+    filter: Filter,
+    rules: Rules,
+    simd: str = "",
 ) -> list[npt.NDArray[np.uint8]]: ...
 def resize16(
-    image: npt.NDArray[np.uint16], sizes: Sizes, box: Box4, gap: float | None, rules: Rules, swapped: bool = False
+    image: npt.NDArray[np.uint16],
+    sizes: Sizes,
+    box: Box4,
+    gap: float | None,
+    filter: Filter,
+    rules: Rules,
+    swapped: bool = False,
 ) -> list[npt.NDArray[np.uint16]]: ...
 def resize32i(
-    image: npt.NDArray[np.int32], sizes: Sizes, box: Box4, gap: float | None, rules: Rules, swapped: bool = False
+    image: npt.NDArray[np.int32],
+    sizes: Sizes,
+    box: Box4,
+    gap: float | None,
+    filter: Filter,
+    rules: Rules,
+    swapped: bool = False,
 ) -> list[npt.NDArray[np.int32]]: ...
 def resize32f(
-    image: npt.NDArray[np.float32], sizes: Sizes, box: Box4, gap: float | None, rules: Rules, swapped: bool = False
+    image: npt.NDArray[np.float32],
+    sizes: Sizes,
+    box: Box4,
+    gap: float | None,
+    filter: Filter,
+    rules: Rules,
+    swapped: bool = False,
 ) -> list[npt.NDArray[np.float32]]: ...
 def resize8_batch(
     images: list[npt.NDArray[np.uint8]],
     sizes: Sizes,
     gap: float | None,
     alpha: bool,
+    filter: Filter,
     rules: Rules,
     simd: str = "",
     threads: int = 1,
 ) -> list[npt.NDArray[np.uint8]]: ...
-def reduce8(image: npt.NDArray[np.uint8], fx: int, fy: int, box: tuple[int, int, int, int]) -> npt.NDArray[np.uint8]: ...
+def reduce(
+    image: npt.NDArray[Any], fx: int, fy: int, box: tuple[int, int, int, int], alpha: bool = False
+) -> npt.NDArray[Any]: ...
 def arrow_pixels(schema: Any, array: Any, width: int, height: int) -> npt.NDArray[Any]: ...
 def simd_backends() -> list[str]: ...
 def default_simd() -> str: ...

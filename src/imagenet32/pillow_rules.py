@@ -1,6 +1,6 @@
 """Pillow releases, and what each one's resize computes.
 
-Pillow's resize bytes changed five times between 4.0 and 13.0 (see
+Pillow's BOX resize bytes changed five times between 4.0 and 13.0 (see
 ``shared/spec/pillow-resize.md`` section 4). :func:`release` turns a version
 string into a :class:`Release`, which knows the arguments that release had and
 the native rules that reproduce its bytes.
@@ -68,8 +68,18 @@ class Release:
 
     @property
     def resizes_16bit(self) -> bool:
-        """I;16 images could be resampled with BOX from 11.0."""
+        """I;16 images could be resampled (with filters other than NEAREST) from 11.0."""
         return self.at_least(11, 0)
+
+    @property
+    def has_reduce(self) -> bool:
+        """``Image.reduce`` appeared in 7.0."""
+        return self.at_least(7, 0)
+
+    @property
+    def has_mks(self) -> bool:
+        """The MKS2013 and MKS2021 filters appeared in 13.0."""
+        return self.at_least(13, 0)
 
     @functools.cached_property
     def rules(self) -> _core.Rules:
@@ -81,6 +91,8 @@ class Release:
             tall_split=self.at_least(12, 2) and not self.at_least(13, 0),
             gap_with_alpha=self.at_least(13, 0),
             clamp16=self.at_least(12, 3),
+            hamming_tails=not self.at_least(4, 2),
+            premultiply_nearest=not self.at_least(8, 2),
         )
 
 

@@ -1,10 +1,11 @@
-"""Pillow-exact BOX resizing of numpy arrays and PIL images.
+"""Pillow-exact resizing of numpy arrays and PIL images, with every Pillow filter.
 
-``resize(image, size)`` returns exactly the bytes of
-``Image.fromarray(image).resize(size, Image.Resampling.BOX)`` as computed by the
-Pillow release named by ``pillow=`` (default: the newest behaviour, 13.0).
-This module checks and normalises arguments; the work is done by the native
-core (``imagenet32._core``) with the GIL released.
+``resize(image, size, filter=...)`` returns exactly the bytes of
+``Image.fromarray(image).resize(size, filter)`` as computed by the Pillow
+release named by ``pillow=`` (default: the newest behaviour, 13.0); ``reduce``
+does the same for ``Image.reduce``. This module checks and normalises
+arguments; the work is done by the native core (``imagenet32._core``) with the
+GIL released.
 """
 
 from __future__ import annotations
@@ -23,10 +24,21 @@ from PIL import Image
 from . import _core
 from .pillow_rules import Release, release
 
-__all__ = ["build_info", "resize", "resize_batch", "resize_many"]
+__all__ = ["FILTERS", "build_info", "reduce", "resize", "resize_batch", "resize_many"]
 
 SizeArg = Union[int, Sequence[int]]
 BoxArg = Sequence[float]
+FilterArg = Union[str, int]
+
+#: The filters, by the names ``filter=`` takes (Pillow's ``Image.Resampling``
+#: members are accepted too). MKS2013 and MKS2021 need ``pillow >= "13.0"``.
+FILTERS = ("box", "nearest", "bilinear", "hamming", "bicubic", "lanczos", "mks2013", "mks2021")
+
+# Pillow's filter ids (Image.Resampling) and the native filters.
+_PILLOW_IDS = {0: "nearest", 1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming", 6: "mks2013",
+               7: "mks2021"}
+_NATIVE = {name: getattr(_core.Filter, name) for name in FILTERS}
+_NEAREST = _core.Filter.nearest
 
 # Output buffers above this are refused with a clear error, not attempted.
 MAX_OUTPUT_BYTES = 1 << 32
@@ -54,7 +66,12 @@ _PIL_MODES: dict[str, tuple[str, tuple[int, ...], bool]] = {
     "I;16N": ("u16", (0,), False),
     "I": ("i32", (0,), False),
     "F": ("f32", (0,), False),
+    "P": ("u8", (0,), False),
+    "1": ("u8", (0,), False),
 }
+
+# Modes Pillow resizes with NEAREST whatever the filter.
+_NEAREST_ONLY = {"1", "P"}
 
 # Modes whose stored bytes differ from their raw (tobytes) bytes: LAB keeps a
 # and b as signed bytes (raw value XOR 128).
@@ -131,6 +148,26 @@ def _gap(reducing_gap: float | None, rel: Release) -> float | None:
     return gap
 
 
+def _filter(filter: FilterArg, rel: Release) -> _core.Filter:
+    try:
+        return _FILTER_ARGS[filter]  # the common case
+    except (KeyError, TypeError):
+        pass
+    name = None
+    if isinstance(filter, str):
+        name = filter.lower()
+    elif isinstance(filter, (int, np.integer)) and not isinstance(filter, (bool, np.bool_)):
+        name = _PILLOW_IDS.get(int(filter))  # Image.Resampling members are ints
+    if name not in _NATIVE:
+        raise ValueError(f"unknown filter {filter!r}: use one of {', '.join(FILTERS)}")
+    if name.startswith("mks") and not rel.has_mks:
+        raise ValueError(f"Pillow {rel} had no {name.upper()} filter (it appeared in 13.0)")
+    return _NATIVE[name]
+
+
+_FILTER_ARGS: dict[Any, _core.Filter] = {"box": _core.Filter.box}
+
+
 def _simd(simd: str | None) -> str:
     if simd is None or simd == "auto":
         return ""
@@ -201,38 +238,41 @@ def _run(
     sizes: list[tuple[int, int]],
     box: tuple[float, float, float, float],
     gap: float | None,
+    filter: _core.Filter,
     rel: Release,
     simd: str,
     swapped16: bool = False,
 ) -> list[np.ndarray]:
     rules = rel.rules
     if kind == "u8":
-        return _core.resize8(pixels, sizes, box, gap, alpha, rules, simd)
+        return _core.resize8(pixels, sizes, box, gap, alpha, filter, rules, simd)
     if kind == "u16":
-        if not rel.resizes_16bit:
-            raise ValueError(f"Pillow {rel} could not resize I;16 images with BOX (that came in 11.0)")
-        if gap is not None and any(
-            int((box[2] - box[0]) / w / gap) > 1 or int((box[3] - box[1]) / h / gap) > 1 for w, h in sizes
-        ):
-            raise ValueError("Pillow cannot reduce I;16 images, so reducing_gap does not apply to them")
+        if filter != _NEAREST:
+            if not rel.resizes_16bit:
+                raise ValueError(f"Pillow {rel} could resize I;16 images only with NEAREST (filters came in 11.0)")
+            if gap is not None and any(
+                int((box[2] - box[0]) / w / gap) > 1 or int((box[3] - box[1]) / h / gap) > 1 for w, h in sizes
+            ):
+                raise ValueError("Pillow cannot reduce I;16 images, so reducing_gap does not apply to them")
         raw = pixels if pixels.dtype.isnative else pixels.view(pixels.dtype.newbyteorder("="))
-        out = _core.resize16(raw, sizes, box, gap, rules, swapped16)
+        out = _core.resize16(raw, sizes, box, gap, filter, rules, swapped16)
         return out if pixels.dtype.isnative else [o.view(pixels.dtype) for o in out]
     if kind == "i32":
-        return _core.resize32i(pixels, sizes, box, gap, rules)
-    return _core.resize32f(pixels, sizes, box, gap, rules)
+        return _core.resize32i(pixels, sizes, box, gap, filter, rules)
+    return _core.resize32f(pixels, sizes, box, gap, filter, rules)
 
 
-def _resize_array(image: Any, sizes: list[tuple[int, int]], box: Any, reducing_gap: Any, rel: Release,
-                  simd: str) -> list[np.ndarray]:
+def _resize_array(image: Any, sizes: list[tuple[int, int]], filter: _core.Filter, box: Any, reducing_gap: Any,
+                  rel: Release, simd: str) -> list[np.ndarray]:
     pixels, kind, alpha = _check_array(image)
     height, width = pixels.shape[0], pixels.shape[1]
     _check_memory(width, height, sizes, pixels.itemsize * (pixels.shape[2] if pixels.ndim == 3 else 1))
     if kind == "u8" and box is None and reducing_gap is None:  # the common case, with the least overhead
-        return _core.resize8(pixels, sizes, (0.0, 0.0, float(width), float(height)), None, alpha, rel.rules, simd)
+        whole = (0.0, 0.0, float(width), float(height))
+        return _core.resize8(pixels, sizes, whole, None, alpha, filter, rel.rules, simd)
     swapped = kind == "u16" and pixels.dtype.isnative and "I;16" in _SWAPPED_16
-    return _run(pixels, kind, alpha, sizes, _box(box, width, height, rel), _gap(reducing_gap, rel), rel, simd,
-                swapped)
+    return _run(pixels, kind, alpha, sizes, _box(box, width, height, rel), _gap(reducing_gap, rel), filter, rel,
+                simd, swapped)
 
 
 def pil_pixels(im: Image.Image) -> np.ndarray:
@@ -257,19 +297,18 @@ def pil_pixels(im: Image.Image) -> np.ndarray:
     return pixels
 
 
-def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], box: Any, reducing_gap: Any, rel: Release,
-                simd: str) -> list[Image.Image]:
+def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], filter: _core.Filter, box: Any, reducing_gap: Any,
+                rel: Release, simd: str) -> list[Image.Image]:
     if im.mode not in _PIL_MODES:
-        raise ValueError(
-            f"mode {im.mode} is not supported: Pillow resizes modes 1 and P with NEAREST, not BOX; "
-            f"supported modes are {', '.join(_PIL_MODES)}"
-        )
+        raise ValueError(f"mode {im.mode} is not supported: supported modes are {', '.join(_PIL_MODES)}")
+    if im.mode in _NEAREST_ONLY:
+        filter = _NEAREST
     kind, bands, alpha = _PIL_MODES[im.mode]
     pixels = pil_pixels(im)
     width, height = im.size
     _check_memory(width, height, sizes, pixels.itemsize * (pixels.shape[2] if pixels.ndim == 3 else 1))
-    outs = _run(pixels, kind, alpha, sizes, _box(box, width, height, rel), _gap(reducing_gap, rel), rel, simd,
-                im.mode in _SWAPPED_16)
+    outs = _run(pixels, kind, alpha, sizes, _box(box, width, height, rel), _gap(reducing_gap, rel), filter, rel,
+                simd, im.mode in _SWAPPED_16)
     images = []
     for (w, h), out in zip(sizes, outs):
         if (w, h) == im.size and box in (None, (0, 0, width, height)):
@@ -277,14 +316,20 @@ def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], box: Any, reducin
             continue
         if out.ndim == 3 and out.shape[2] != len(bands):
             out = out[:, :, list(bands)]
-        if im.mode in _STORAGE_XOR:
-            out = out ^ _STORAGE_XOR[im.mode]
-        result = Image.frombytes(im.mode, (out.shape[1], out.shape[0]), np.ascontiguousarray(out).tobytes())
-        result.info = im.info.copy()
-        if im.mode == "PA" and im.palette is not None:
-            result.palette = im.palette.copy()  # as Image._new does
-        images.append(result)
+        images.append(_to_pil(out, im))
     return images
+
+
+def _to_pil(out: np.ndarray, like: Image.Image) -> Image.Image:
+    """A result as an image of ``like``'s mode, with its info and palette (as Image._new makes)."""
+    if like.mode in _STORAGE_XOR:
+        out = out ^ _STORAGE_XOR[like.mode]
+    data = np.packbits(out != 0, axis=1) if like.mode == "1" else np.ascontiguousarray(out)
+    result = Image.frombytes(like.mode, (out.shape[1], out.shape[0]), data.tobytes())
+    result.info = like.info.copy()
+    if like.mode in ("P", "PA") and like.palette is not None:
+        result.palette = like.palette.copy()
+    return result
 
 
 def _release(pillow: str | None) -> Release:
@@ -303,36 +348,42 @@ def resize(
     image: np.ndarray | Image.Image,
     size: SizeArg,
     *,
+    filter: FilterArg = "box",
     box: BoxArg | None = None,
     reducing_gap: float | None = None,
     pillow: str | None = None,
     simd: str | None = None,
 ) -> Any:
-    """Resize with Pillow's BOX filter, byte for byte.
+    """Resize exactly as Pillow's ``Image.resize``, byte for byte.
 
     ``image`` is a numpy array (uint8 H x W, H x W x 2, x 3 or x 4, read as
     ``Image.fromarray`` reads it: L, LA, RGB, RGBA; or single-channel uint16,
     int32, float32: I;16, I, F), returned as an array of the same layout, or a
-    ``PIL.Image`` in any mode Pillow resizes with BOX, returned as a
-    ``PIL.Image`` of the same mode.
+    ``PIL.Image`` in any mode Pillow resizes, returned as a ``PIL.Image`` of
+    the same mode (modes 1 and P always use NEAREST, as in Pillow).
 
-    ``size`` is ``(width, height)`` or an int for a square. ``box`` and
-    ``reducing_gap`` are Pillow's. ``pillow`` names the release whose bytes to
-    reproduce ('4.1.1', '6.2', '12.3', '13.0'; default: the newest behaviour);
-    releases before 4.3 had no ``box`` and before 7.0 no ``reducing_gap``.
-    ``simd`` forces a kernel set ('scalar', 'avx2'); the output is the same.
+    ``size`` is ``(width, height)`` or an int for a square. ``filter`` is one
+    of :data:`FILTERS` or an ``Image.Resampling`` member; the default is
+    ``"box"`` (Pillow's default is BICUBIC). ``box`` and ``reducing_gap`` are
+    Pillow's. ``pillow`` names the release whose bytes to reproduce ('4.1.1',
+    '6.2', '12.3', '13.0'; default: the newest behaviour); releases before 4.3
+    had no ``box``, before 7.0 no ``reducing_gap``, before 13.0 no MKS
+    filters. ``simd`` forces a kernel set ('scalar', 'avx2'); the output is
+    the same.
     """
     rel = _release(pillow)
     sizes = [_size(size)]
+    f = _filter(filter, rel)
     if isinstance(image, Image.Image):
-        return _resize_pil(image, sizes, box, reducing_gap, rel, _simd(simd))[0]
-    return _resize_array(image, sizes, box, reducing_gap, rel, _simd(simd))[0]
+        return _resize_pil(image, sizes, f, box, reducing_gap, rel, _simd(simd))[0]
+    return _resize_array(image, sizes, f, box, reducing_gap, rel, _simd(simd))[0]
 
 
 def resize_many(
     image: np.ndarray | Image.Image,
     sizes: Sequence[SizeArg],
     *,
+    filter: FilterArg = "box",
     box: BoxArg | None = None,
     reducing_gap: float | None = None,
     pillow: str | None = None,
@@ -341,21 +392,24 @@ def resize_many(
     """``[resize(image, s, ...) for s in sizes]``, from one shared pass over the input.
 
     The dataset case: ``resize_many(rgb, [64, 32, 16, 8], pillow="4.1")``.
-    Each output is byte-identical to its own :func:`resize` call.
+    Each output is byte-identical to its own :func:`resize` call. (BOX shares
+    one pass over the input between the sizes; the other filters run per size.)
     """
     rel = _release(pillow)
     if isinstance(sizes, (int, np.integer)) or not isinstance(sizes, Sequence):
         raise TypeError(f"sizes must be a sequence of sizes, not {sizes!r}")
     size_list = _sizes(sizes)
+    f = _filter(filter, rel)
     if isinstance(image, Image.Image):
-        return _resize_pil(image, size_list, box, reducing_gap, rel, _simd(simd))
-    return _resize_array(image, size_list, box, reducing_gap, rel, _simd(simd))
+        return _resize_pil(image, size_list, f, box, reducing_gap, rel, _simd(simd))
+    return _resize_array(image, size_list, f, box, reducing_gap, rel, _simd(simd))
 
 
 def resize_batch(
     images: Sequence[np.ndarray],
     sizes: Sequence[SizeArg],
     *,
+    filter: FilterArg = "box",
     reducing_gap: float | None = None,
     pillow: str | None = None,
     threads: int | None = None,
@@ -371,6 +425,7 @@ def resize_batch(
     if isinstance(sizes, (int, np.integer)) or not isinstance(sizes, Sequence):
         raise TypeError(f"sizes must be a sequence of sizes, not {sizes!r}")
     size_list = _sizes(sizes)
+    f = _filter(filter, rel)
     if threads is None:
         threads = os.cpu_count() or 1
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
@@ -387,7 +442,84 @@ def resize_batch(
         _check_memory(pixels.shape[1], pixels.shape[0], size_list, pixels.shape[2] if pixels.ndim == 3 else 1)
         prepared.append(pixels)
     gap = _gap(reducing_gap, rel)
-    return _core.resize8_batch(prepared, size_list, gap, bool(alpha), rel.rules, _simd(simd), threads)
+    return _core.resize8_batch(prepared, size_list, gap, bool(alpha), f, rel.rules, _simd(simd), threads)
+
+
+def _factor(factor: Any) -> tuple[int, int]:
+    try:
+        if isinstance(factor, (list, tuple)):
+            if len(factor) != 2 or any(isinstance(v, (bool, np.bool_)) for v in factor):
+                raise TypeError
+            fx, fy = (operator.index(v) for v in factor)
+        else:
+            if isinstance(factor, (bool, np.bool_)):
+                raise TypeError
+            fx = fy = operator.index(factor)
+    except TypeError:
+        raise TypeError(f"factor must be an int or a pair of ints, not {factor!r}") from None
+    if fx < 1 or fy < 1:
+        raise ValueError(f"factor must be at least 1, got {factor!r}")
+    return fx, fy
+
+
+def _int_box(box: Any, width: int, height: int) -> tuple[int, int, int, int]:
+    if box is None:
+        return (0, 0, width, height)
+    try:
+        if isinstance(box, (str, bytes)) or len(box) != 4 or any(isinstance(v, (bool, np.bool_)) for v in box):
+            raise TypeError
+        x0, y0, x1, y1 = (operator.index(v) for v in box)
+    except TypeError:
+        raise TypeError(f"box must be 4 ints (x0, y0, x1, y1), not {box!r}") from None
+    if x0 < 0 or y0 < 0:
+        raise ValueError(f"box offset can't be negative: {box!r}")
+    if x1 > width or y1 > height:
+        raise ValueError(f"box can't exceed original image size {width}x{height}: {box!r}")
+    if x1 <= x0 or y1 <= y0:
+        raise ValueError(f"box can't be empty: {box!r}")
+    return (x0, y0, x1, y1)
+
+
+def reduce(
+    image: np.ndarray | Image.Image,
+    factor: int | tuple[int, int],
+    box: Sequence[int] | None = None,
+    *,
+    pillow: str | None = None,
+) -> Any:
+    """``Image.reduce(factor, box)``, byte for byte: each output is the rounded
+    mean of a factor x factor block (partial blocks at the right and bottom).
+
+    ``image`` is as for :func:`resize`: uint8 L, LA, RGB, RGBA arrays, int32
+    (I) and float32 (F) arrays, or a ``PIL.Image`` of a mode Pillow reduces
+    (not 1, P or I;16). ``factor`` is an int or ``(fx, fy)``; ``box`` is an
+    integer region. Pillow has had ``reduce`` since 7.0.
+    """
+    rel = _release(pillow)
+    if not rel.has_reduce:
+        raise ValueError(f"Pillow {rel} had no Image.reduce (it appeared in 7.0)")
+    fx, fy = _factor(factor)
+    if isinstance(image, Image.Image):
+        if image.mode not in _PIL_MODES or image.mode in _NEAREST_ONLY or _PIL_MODES[image.mode][0] == "u16":
+            raise ValueError(f"Pillow cannot reduce images of mode {image.mode}")
+        kind, bands, alpha = _PIL_MODES[image.mode]
+        pixels = pil_pixels(image)
+    else:
+        pixels, kind, alpha = _check_array(image)
+        if kind == "u16":
+            raise ValueError("Pillow cannot reduce I;16 (uint16) images")
+    height, width = pixels.shape[0], pixels.shape[1]
+    int_box = _int_box(box, width, height)
+    if (fx, fy) == (1, 1):  # Pillow crops
+        x0, y0, x1, y1 = int_box
+        out = np.ascontiguousarray(pixels[y0:y1, x0:x1])
+    else:
+        out = _core.reduce(pixels, fx, fy, int_box, alpha)
+    if not isinstance(image, Image.Image):
+        return out
+    if out.ndim == 3 and out.shape[2] != len(bands):
+        out = out[:, :, list(bands)]
+    return _to_pil(out, image)
 
 
 def build_info() -> dict[str, Any]:

@@ -78,13 +78,4 @@ inline void box_v_tasks(const View<uint8_t>& src, const VTask* tasks, std::size_
 
 }  // namespace scalar
 
-// A set of 8-bit kernels: the scalar reference or one SIMD variant.
-struct Backend {
-    const char* name;
-    void (*box_h)(const View<uint8_t>&, const HTask*, std::size_t);
-    void (*box_v)(const View<uint8_t>&, const VTask*, std::size_t);
-};
-
-inline const Backend kScalar{"scalar", scalar::box_h_tasks, scalar::box_v_tasks};
-
 }  // namespace imagenet32

@@ -12,15 +12,11 @@
 // source share this one pass: their window edges form one list of breaks.
 //
 // Vertical pass: rows are summed column-wise in 16-bit lanes, 32 bytes at a time.
-//
-// Functions carry target("avx2") so the module runs on CPUs without AVX2;
-// simd.hpp calls them only after checking the CPU.
 #pragma once
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define IMAGENET32_HAVE_AVX2 1
+#include "avx2_target.hpp"
 
-#include <immintrin.h>
+#if IMAGENET32_HAVE_AVX2
 
 #include <algorithm>
 #include <cstdint>
@@ -29,8 +25,6 @@
 #include <vector>
 
 #include "box8.hpp"
-
-#define IMAGENET32_AVX2 __attribute__((target("avx2")))
 
 namespace imagenet32 {
 namespace avx2 {
@@ -521,11 +515,6 @@ IMAGENET32_AVX2 inline void box_v_tasks(const View<uint8_t>& src, const VTask* t
 }
 
 }  // namespace avx2
-
-inline const Backend kAvx2{"avx2", avx2::box_h_tasks, avx2::box_v_tasks};
-
 }  // namespace imagenet32
 
-#else
-#define IMAGENET32_HAVE_AVX2 0
 #endif

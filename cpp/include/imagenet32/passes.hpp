@@ -1,23 +1,64 @@
-// Running the two resample passes of a set of core plans. For 8-bit images
+// Running the two resample passes of a set of core plans. For 8-bit BOX
 // every pass that reads the source is handed to the backend together, so a
 // SIMD backend can serve several output sizes from one pass over the input.
 #pragma once
 
 #include <vector>
 
-#include "box8.hpp"
+#include "backend.hpp"
 #include "resize.hpp"
 #include "wide.hpp"
 
 namespace imagenet32 {
+
+// One plan's passes in its job's order, given the plan's two pass functions:
+// h(src, row0, rows, dst, dst_stride) filters rows [row0, row0 + rows) of
+// src; v(src, row0, dst, dst_stride) filters src, whose first row is input
+// row row0.
+template <class T, class H, class V>
+void run_job(const View<T>& src, const CorePlan& plan, PassJob<T>& j, const H& h, const V& v) {
+    switch (j.kind) {
+        case PassJob<T>::kCopy:
+            break;
+        case PassJob<T>::kHorizontal:
+            h(src, 0, src.height, j.out.data(), j.out.stride());
+            break;
+        case PassJob<T>::kVertical:
+            v(src, 0, j.out.data(), j.out.stride());
+            break;
+        case PassJob<T>::kHorizontalThenVertical:
+            h(src, j.row0, j.mid.height(), j.mid.data(), j.mid.stride());
+            v(j.mid.view(), j.row0, j.out.data(), j.out.stride());
+            break;
+        case PassJob<T>::kVerticalThenHorizontal:
+            v(src, 0, j.mid.data(), j.mid.stride());
+            h(j.mid.view(), 0, plan.size.height, j.out.data(), j.out.stride());
+            break;
+    }
+}
+
+// An 8-bit plan with a filter other than BOX, on its own.
+inline void conv8_job(const View<uint8_t>& src, const CorePlan& p, PassJob<uint8_t>& j, const Rules& rules,
+                      const Backend& backend) {
+    const FixedCoefficients h = p.need_h ? fixed_coefficients(coefficients(p.h, p.filter, rules)) : FixedCoefficients{};
+    const FixedCoefficients v = p.need_v ? fixed_coefficients(coefficients(p.v, p.filter, rules)) : FixedCoefficients{};
+    run_job(
+        src, p, j,
+        [&](const View<uint8_t>& in, int row0, int rows, uint8_t* dst, std::ptrdiff_t stride) {
+            backend.conv_h(in, ConvTask{&h, row0, rows, dst, stride});
+        },
+        [&](const View<uint8_t>& in, int row0, uint8_t* dst, std::ptrdiff_t stride) {
+            backend.conv_v(in, ConvTask{&v, row0, in.height, dst, stride});
+        });
+}
 
 inline std::vector<Window> shifted(std::vector<Window> windows, int by) {
     for (Window& w : windows) w.start -= by;
     return windows;
 }
 
-inline std::vector<Image<uint8_t>> box8_passes(const View<uint8_t>& src, const std::vector<CorePlan>& plans,
-                                              const Rules& rules, const Backend& backend) {
+inline std::vector<Image<uint8_t>> passes8(const View<uint8_t>& src, const std::vector<CorePlan>& plans,
+                                          const Rules& rules, const Backend& backend) {
     std::vector<PassJob<uint8_t>> jobs = schedule(src, plans);
     std::vector<std::vector<Window>> hw(plans.size()), vw(plans.size());
     std::vector<HTask> from_src_h;
@@ -25,6 +66,10 @@ inline std::vector<Image<uint8_t>> box8_passes(const View<uint8_t>& src, const s
     for (std::size_t i = 0; i < plans.size(); ++i) {
         const CorePlan& p = plans[i];
         PassJob<uint8_t>& j = jobs[i];
+        if (p.filter != Filter::box) {
+            conv8_job(src, p, j, rules, backend);
+            continue;
+        }
         if (p.need_h) hw[i] = box_windows(p.h, rules);
         if (p.need_v) vw[i] = box_windows(p.v, rules);
         switch (j.kind) {
@@ -52,10 +97,10 @@ inline std::vector<Image<uint8_t>> box8_passes(const View<uint8_t>& src, const s
     for (std::size_t i = 0; i < plans.size(); ++i) {
         PassJob<uint8_t>& j = jobs[i];
         const CorePlan& p = plans[i];
-        if (j.kind == PassJob<uint8_t>::kHorizontalThenVertical) {
+        if (p.filter == Filter::box && j.kind == PassJob<uint8_t>::kHorizontalThenVertical) {
             const VTask t{vw[i].data(), p.size.height, j.out.data(), j.out.stride()};
             backend.box_v(j.mid.view(), &t, 1);
-        } else if (j.kind == PassJob<uint8_t>::kVerticalThenHorizontal) {
+        } else if (p.filter == Filter::box && j.kind == PassJob<uint8_t>::kVerticalThenHorizontal) {
             const HTask t{hw[i].data(), p.size.width, 0, p.size.height, j.out.data(), j.out.stride()};
             backend.box_h(j.mid.view(), &t, 1);
         }
@@ -70,29 +115,16 @@ std::vector<Image<T>> wide_passes(const View<T>& src, const std::vector<CorePlan
     std::vector<PassJob<T>> jobs = schedule(src, plans);
     std::vector<Image<T>> out(plans.size());
     for (std::size_t i = 0; i < plans.size(); ++i) {
-        const CorePlan& plan = plans[i];
-        const Coefficients h = plan.need_h ? box_coefficients(plan.h, rules) : Coefficients{};
-        const Coefficients v = plan.need_v ? box_coefficients(plan.v, rules) : Coefficients{};
-        PassJob<T>& j = jobs[i];
-        switch (j.kind) {
-            case PassJob<T>::kCopy:
-                break;
-            case PassJob<T>::kHorizontal:
-                wide_h(src, 0, src.height, h, s, j.out.data(), j.out.stride());
-                break;
-            case PassJob<T>::kVertical:
-                wide_v(src, 0, v, s, j.out.data(), j.out.stride());
-                break;
-            case PassJob<T>::kHorizontalThenVertical:
-                wide_h(src, j.row0, j.mid.height(), h, s, j.mid.data(), j.mid.stride());
-                wide_v(j.mid.view(), j.row0, v, s, j.out.data(), j.out.stride());
-                break;
-            case PassJob<T>::kVerticalThenHorizontal:
-                wide_v(src, 0, v, s, j.mid.data(), j.mid.stride());
-                wide_h(j.mid.view(), 0, plan.size.height, h, s, j.out.data(), j.out.stride());
-                break;
-        }
-        out[i] = std::move(j.out);
+        const CorePlan& p = plans[i];
+        const Coefficients h = p.need_h ? coefficients(p.h, p.filter, rules) : Coefficients{};
+        const Coefficients v = p.need_v ? coefficients(p.v, p.filter, rules) : Coefficients{};
+        run_job(
+            src, p, jobs[i],
+            [&](const View<T>& in, int row0, int rows, T* dst, std::ptrdiff_t stride) {
+                wide_h(in, row0, rows, h, s, dst, stride);
+            },
+            [&](const View<T>& in, int row0, T* dst, std::ptrdiff_t stride) { wide_v(in, row0, v, s, dst, stride); });
+        out[i] = std::move(jobs[i].out);
     }
     return out;
 }

@@ -20,9 +20,17 @@ inline uint32_t reduce_multiplier(uint32_t n) {
 
 inline int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
+template <class T>
+void check_reduce(const View<T>& src, int fx, int fy, const IntBox& box) {
+    if (fx < 1 || fy < 1) throw std::invalid_argument("reduce factor must be at least 1");
+    if (box.x0 < 0 || box.y0 < 0 || box.x1 > src.width || box.y1 > src.height || box.x1 <= box.x0 ||
+        box.y1 <= box.y0)
+        throw std::invalid_argument("reduce box must be a non-empty region of the image");
+}
+
 // The 8-bit rule: ((sum + n / 2) * multiplier mod 2^32) >> 24.
 inline Image<uint8_t> reduce8(const View<uint8_t>& src, int fx, int fy, const IntBox& box) {
-    if (fx < 1 || fy < 1) throw std::invalid_argument("reduce factor must be at least 1");
+    check_reduce(src, fx, fy, box);
     const int out_w = ceil_div(box.x1 - box.x0, fx), out_h = ceil_div(box.y1 - box.y0, fy);
     const int C = src.channels;
     Image<uint8_t> out(out_w, out_h, C);
@@ -52,7 +60,7 @@ inline Image<uint8_t> reduce8(const View<uint8_t>& src, int fx, int fy, const In
 // adds its samples one by one. The mean is sum * (1.0 / n).
 template <class T>
 Image<T> reduce_wide(const View<T>& src, int fx, int fy, const IntBox& box) {
-    if (fx < 1 || fy < 1) throw std::invalid_argument("reduce factor must be at least 1");
+    check_reduce(src, fx, fy, box);
     const int out_w = ceil_div(box.x1 - box.x0, fx), out_h = ceil_div(box.y1 - box.y0, fy);
     Image<T> out(out_w, out_h, 1);
     for (int y = 0; y < out_h; ++y) {

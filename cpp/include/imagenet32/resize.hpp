@@ -1,7 +1,8 @@
-// Everything Image.resize(size, BOX, box, reducing_gap) does around the two
-// resample passes (spec section 3): the early copy, premultiplied alpha, the
-// reducing gap, the 12.2 tall-image split, the crop shortcut and the order of
-// the passes. Templated on the sample type; the passes come from an Engine.
+// Everything Image.resize(size, filter, box, reducing_gap) does around the
+// two resample passes (spec section 3): the early copy, premultiplied alpha,
+// the reducing gap, the 12.2 tall-image split, the crop shortcut, NEAREST's
+// affine map and the order of the passes. Templated on the sample type; the
+// passes come from an Engine.
 #pragma once
 
 #include <cmath>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "alpha.hpp"
+#include "nearest.hpp"
 #include "pixels.hpp"
 #include "reduce.hpp"
 #include "windows.hpp"
@@ -42,18 +44,20 @@ inline FloatBox to_float(const Box& b) {
 // What ImagingResample does for one output size.
 struct CorePlan {
     Size size;
+    Filter filter = Filter::box;
     bool need_h = false, need_v = false, vertical_first = false;
     Axis h, v;
     std::pair<int, int> rows;  // the source rows a horizontal-first pass reads
 };
 
-inline CorePlan plan_core(int in_w, int in_h, Size size, const FloatBox& box, const Rules& rules) {
+inline CorePlan plan_core(int in_w, int in_h, Size size, const FloatBox& box, Filter filter, const Rules& rules) {
     if (size.width < 1 || size.height < 1) throw std::invalid_argument("height and width must be > 0");
     if (!(box.x0 >= 0 && box.y0 >= 0 && box.x1 <= in_w && box.y1 <= in_h && box.x1 >= box.x0 &&
           box.y1 >= box.y0))
         throw std::invalid_argument("box outside the image");
     CorePlan p;
     p.size = size;
+    p.filter = filter;
     // Comparisons of float with int, as in Pillow: a pass is skipped only when it is an identity.
     p.need_h = size.width != in_w || box.x0 != 0 || box.x1 != static_cast<float>(size.width);
     p.need_v = size.height != in_h || box.y0 != 0 || box.y1 != static_cast<float>(size.height);
@@ -62,7 +66,7 @@ inline CorePlan plan_core(int in_w, int in_h, Size size, const FloatBox& box, co
     p.vertical_first = rules.vertical_first && shrink_h > 0 && shrink_h > 2 * shrink_w;
     p.h = Axis{in_w, box.x0, box.x1, size.width};
     p.v = Axis{in_h, box.y0, box.y1, size.height};
-    p.rows = p.need_h && p.need_v && !p.vertical_first ? pillow_row_span(p.v, rules) : std::make_pair(0, in_h);
+    p.rows = p.need_h && p.need_v && !p.vertical_first ? pillow_row_span(p.v, filter, rules) : std::make_pair(0, in_h);
     return p;
 }
 
@@ -122,7 +126,7 @@ inline bool is_crop(const FloatBox& b, Size s) {
 // The C core (_resize) for several sizes of one image and one box.
 template <class T>
 std::vector<Image<T>> core_many(const View<T>& src, const std::vector<Size>& sizes, const FloatBox& box,
-                                const Rules& rules, const Engine<T>& engine) {
+                                Filter filter, const Rules& rules, const Engine<T>& engine) {
     std::vector<Image<T>> out(sizes.size());
     std::vector<CorePlan> plans;
     std::vector<std::size_t> where;
@@ -130,8 +134,11 @@ std::vector<Image<T>> core_many(const View<T>& src, const std::vector<Size>& siz
         if (is_crop(box, sizes[i])) {
             out[i] = crop(src, static_cast<int>(box.x0), static_cast<int>(box.y0), static_cast<int>(box.x1),
                           static_cast<int>(box.y1));
+        } else if (filter == Filter::nearest) {
+            plan_core(src.width, src.height, sizes[i], box, filter, rules);  // the same checks
+            out[i] = nearest(src, sizes[i].width, sizes[i].height, box.x0, box.y0, box.x1, box.y1);
         } else {
-            plans.push_back(plan_core(src.width, src.height, sizes[i], box, rules));
+            plans.push_back(plan_core(src.width, src.height, sizes[i], box, filter, rules));
             where.push_back(i);
         }
     }
@@ -149,15 +156,16 @@ inline bool tall_split(const Rules& rules, int in_w, int in_h, Size size) {
 
 // One size through what Image.resize does after the reducing gap.
 template <class T>
-Image<T> core_one(const View<T>& src, Size size, const Box& box, const Rules& rules, const Engine<T>& engine) {
+Image<T> core_one(const View<T>& src, Size size, const Box& box, Filter filter, const Rules& rules,
+                  const Engine<T>& engine) {
     if (tall_split(rules, src.width, src.height, size)) {
         const Box first{0, box.y0, static_cast<double>(src.width), box.y1};
         const Image<T> mid =
-            std::move(core_many(src, {Size{src.width, size.height}}, to_float(first), rules, engine)[0]);
+            std::move(core_many(src, {Size{src.width, size.height}}, to_float(first), filter, rules, engine)[0]);
         const Box second{box.x0, 0, box.x1, static_cast<double>(size.height)};
-        return std::move(core_many(mid.view(), {size}, to_float(second), rules, engine)[0]);
+        return std::move(core_many(mid.view(), {size}, to_float(second), filter, rules, engine)[0]);
     }
-    return std::move(core_many(src, {size}, to_float(box), rules, engine)[0]);
+    return std::move(core_many(src, {size}, to_float(box), filter, rules, engine)[0]);
 }
 
 // Python's int(extent / size / gap) or 1.
@@ -166,9 +174,10 @@ inline int gap_factor(double extent, int size, double gap) {
     return f == 0 ? 1 : f;
 }
 
-// Image._get_safe_box: the box widened to whole pixels (and by the filter's
-// support beyond BOX's, which is 0 here).
-inline IntBox safe_box(const Box& box, Size size, int in_w, int in_h, double support = 0.0) {
+// Image._get_safe_box: the box widened to whole pixels, and by the filter's
+// support beyond BOX's.
+inline IntBox safe_box(const Box& box, Size size, int in_w, int in_h, Filter filter) {
+    const double support = filter_support(filter) - 0.5;
     const double sx = support * ((box.x1 - box.x0) / size.width);
     const double sy = support * ((box.y1 - box.y0) / size.height);
     return IntBox{std::max(0, static_cast<int>(std::trunc(box.x0 - sx))),
@@ -180,46 +189,47 @@ inline IntBox safe_box(const Box& box, Size size, int in_w, int in_h, double sup
 // Image.resize from its reducing gap on, for an image without alpha.
 template <class T>
 std::vector<Image<T>> resize_plain(const View<T>& src, const std::vector<Size>& sizes, const Box& box,
-                                   std::optional<double> gap, const Rules& rules, const Engine<T>& engine) {
+                                   std::optional<double> gap, Filter filter, const Rules& rules,
+                                   const Engine<T>& engine) {
     std::vector<Image<T>> out(sizes.size());
     std::vector<Size> shared;
     std::vector<std::size_t> where;
     for (std::size_t i = 0; i < sizes.size(); ++i) {
         const Size s = sizes[i];
-        if (gap) {
+        if (gap && filter != Filter::nearest) {
             const int fx = gap_factor(box.x1 - box.x0, s.width, *gap);
             const int fy = gap_factor(box.y1 - box.y0, s.height, *gap);
             if (fx > 1 || fy > 1) {
                 if (!engine.reduce) throw std::invalid_argument("image has wrong mode");
-                const IntBox rb = safe_box(box, s, src.width, src.height);
+                const IntBox rb = safe_box(box, s, src.width, src.height, filter);
                 if (rb.x1 <= rb.x0 || rb.y1 <= rb.y0) throw std::invalid_argument("box can't be empty");  // as Pillow's reduce
                 const Image<T> reduced = engine.reduce(src, fx, fy, rb);
                 const Box moved{(box.x0 - rb.x0) / fx, (box.y0 - rb.y0) / fy, (box.x1 - rb.x0) / fx,
                                 (box.y1 - rb.y0) / fy};
-                out[i] = core_one(reduced.view(), s, moved, rules, engine);
+                out[i] = core_one(reduced.view(), s, moved, filter, rules, engine);
                 continue;
             }
         }
         if (tall_split(rules, src.width, src.height, s)) {
-            out[i] = core_one(src, s, box, rules, engine);
+            out[i] = core_one(src, s, box, filter, rules, engine);
             continue;
         }
         shared.push_back(s);
         where.push_back(i);
     }
     if (!shared.empty()) {
-        std::vector<Image<T>> done = core_many(src, shared, to_float(box), rules, engine);
+        std::vector<Image<T>> done = core_many(src, shared, to_float(box), filter, rules, engine);
         for (std::size_t j = 0; j < where.size(); ++j) out[where[j]] = std::move(done[j]);
     }
     return out;
 }
 
-// Image.resize(size, BOX, box, reducing_gap) for several sizes. With `alpha`
-// (modes LA and RGBA; the last channel is alpha) the resize runs on
-// premultiplied samples, as Pillow's does.
+// Image.resize(size, filter, box, reducing_gap) for several sizes. With
+// `alpha` (modes LA and RGBA; the last channel is alpha) the resize runs on
+// premultiplied samples, as Pillow's does (for NEAREST only before 8.2).
 template <class T>
 std::vector<Image<T>> resize_many(const View<T>& src, const std::vector<Size>& sizes, const Box& box,
-                                  std::optional<double> gap, bool alpha, const Rules& rules,
+                                  std::optional<double> gap, bool alpha, Filter filter, const Rules& rules,
                                   const Engine<T>& engine) {
     std::vector<Image<T>> out(sizes.size());
     std::vector<Size> todo;
@@ -236,16 +246,17 @@ std::vector<Image<T>> resize_many(const View<T>& src, const std::vector<Size>& s
     if (todo.empty()) return out;
     std::vector<Image<T>> done;
     if constexpr (std::is_same_v<T, uint8_t>) {
-        if (alpha) {
+        if (alpha && (filter != Filter::nearest || rules.premultiply_nearest)) {
             const Image<uint8_t> pm = premultiplied(src);
-            done = resize_plain(pm.view(), todo, box, rules.gap_with_alpha ? gap : std::nullopt, rules, engine);
+            done = resize_plain(pm.view(), todo, box, rules.gap_with_alpha ? gap : std::nullopt, filter, rules,
+                                engine);
             for (Image<uint8_t>& img : done) unpremultiply(img);
         } else {
-            done = resize_plain(src, todo, box, gap, rules, engine);
+            done = resize_plain(src, todo, box, gap, filter, rules, engine);
         }
     } else {
         if (alpha) throw std::invalid_argument("only 8-bit images have alpha");
-        done = resize_plain(src, todo, box, gap, rules, engine);
+        done = resize_plain(src, todo, box, gap, filter, rules, engine);
     }
     for (std::size_t j = 0; j < where.size(); ++j) out[where[j]] = std::move(done[j]);
     return out;

@@ -7,10 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "box8.hpp"
+#include "backend.hpp"
 #include "box8_avx2.hpp"
+#include "conv8_avx2.hpp"
 
 namespace imagenet32 {
+
+#if IMAGENET32_HAVE_AVX2
+inline const Backend kAvx2{"avx2", avx2::box_h_tasks, avx2::box_v_tasks, avx2::conv_h_task, avx2::conv_v_task};
+#endif
 
 inline bool cpu_has_avx2() {
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
