@@ -204,6 +204,30 @@ py::list resize8_batch(const py::list& images, const SizeList& sizes, std::optio
     return result;
 }
 
+// resize8 for the commonest call, a whole uint8 image (C-contiguous, not
+// empty) to one size of modest buffers, with the least overhead. None for
+// anything else: Python then takes the general path, which checks everything.
+py::object resize8_simple(const py::handle& image, int width, int height, Filter filter, const Rules& rules) {
+    constexpr long long kModest = 1LL << 28;  // bytes of the largest buffer
+    if (!py::isinstance<py::array_t<uint8_t>>(image)) return py::none();
+    const auto a = py::reinterpret_borrow<py::array>(image);
+    const int channels = a.ndim() == 3 ? static_cast<int>(a.shape(2)) : 1;
+    if (!(a.ndim() == 2 || (a.ndim() == 3 && channels >= 2)) || channels > 4 || a.size() == 0 ||
+        !(a.flags() & py::array::c_style) || width < 1 || height < 1)
+        return py::none();
+    const long long longest = std::max<long long>(a.shape(0), a.shape(1)) * channels;
+    if (longest * std::max(width, height) > kModest) return py::none();
+    const View<uint8_t> v = view_of<uint8_t>(a);
+    const Engine<uint8_t> engine = engine8(rules, default_backend());
+    std::vector<Image<uint8_t>> out;
+    {
+        py::gil_scoped_release release;
+        const Box whole{0, 0, double(v.width), double(v.height)};
+        out = resize_many(v, {Size{width, height}}, whole, std::nullopt, channels % 2 == 0, filter, rules, engine);
+    }
+    return to_numpy(std::move(out[0]), a.ndim() == 2);
+}
+
 // Image.reduce of an 8-bit image (premultiplied when it has alpha), or of an I or F image.
 py::array reduce_array(const py::array& src, int fx, int fy, const std::array<int, 4>& b, bool alpha) {
     const IntBox box{b[0], b[1], b[2], b[3]};
@@ -277,6 +301,8 @@ void register_bindings(py::module_& m) {
           py::arg("filter"), py::arg("rules"), py::arg("swapped") = false);
     m.def("resize32f", &resize_wide<float>, py::arg("image"), py::arg("sizes"), py::arg("box"), py::arg("gap"),
           py::arg("filter"), py::arg("rules"), py::arg("swapped") = false);
+    m.def("resize8_simple", &resize8_simple, py::arg("image"), py::arg("width"), py::arg("height"), py::arg("filter"),
+          py::arg("rules"));
     m.def("resize8_batch", &resize8_batch, py::arg("images"), py::arg("sizes"), py::arg("gap"), py::arg("alpha"),
           py::arg("filter"), py::arg("rules"), py::arg("simd") = "", py::arg("threads") = 1);
     m.def("reduce", &reduce_array, py::arg("image"), py::arg("fx"), py::arg("fy"), py::arg("box"),

@@ -166,6 +166,8 @@ def _filter(filter: FilterArg, rel: Release) -> _core.Filter:
 
 
 _FILTER_ARGS: dict[Any, _core.Filter] = {"box": _core.Filter.box}
+_NEWEST_FILTERS = {name: _NATIVE[name] for name in FILTERS}  # the newest release has every filter
+_NEWEST_RULES = release().rules
 
 
 def _simd(simd: str | None) -> str:
@@ -328,7 +330,8 @@ def _to_pil(out: np.ndarray, like: Image.Image) -> Image.Image:
     result = Image.frombytes(like.mode, (out.shape[1], out.shape[0]), data.tobytes())
     result.info = like.info.copy()
     if like.mode in ("P", "PA") and like.palette is not None:
-        result.palette = like.palette.copy()
+        palette_mode = like.palette.mode
+        result.putpalette(like.getpalette(palette_mode), palette_mode)
     return result
 
 
@@ -371,6 +374,13 @@ def resize(
     filters. ``simd`` forces a kernel set ('scalar', 'avx2'); the output is
     the same.
     """
+    if type(image) is np.ndarray and type(size) is int and box is reducing_gap is pillow is simd is None:
+        # The commonest call, with the least overhead; None when it is not that simple after all.
+        native = _NEWEST_FILTERS.get(filter) if type(filter) is str else None
+        if native is not None and 0 < size <= _MAX_SIDE:
+            out = _core.resize8_simple(image, size, size, native, _NEWEST_RULES)
+            if out is not None:
+                return out
     rel = _release(pillow)
     sizes = [_size(size)]
     f = _filter(filter, rel)

@@ -3,6 +3,7 @@
 // to an input index; outputs that land outside the image are 0.
 #pragma once
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -28,14 +29,23 @@ inline std::vector<int> nearest_positions(float lo, float hi, int out, int in, b
 }
 
 template <class T, int C>
-void gather_row(const T* in, const std::vector<int>& cols, T* out) {
-    for (std::size_t x = 0; x < cols.size(); ++x, out += C) {
-        if (cols[x] < 0) {
-            for (int c = 0; c < C; ++c) out[c] = T{};
-        } else {
-            const T* p = in + static_cast<std::ptrdiff_t>(cols[x]) * C;
-            for (int c = 0; c < C; ++c) out[c] = p[c];
+void gather_row(const T* in, int in_width, const std::vector<int>& cols, T* out) {
+    const std::size_t n = cols.size();
+    for (std::size_t x = 0; x < n; ++x, out += C) {
+        const int col = cols[x];
+        if (col < 0) {
+            std::fill(out, out + C, T{});
+            continue;
         }
+        const T* p = in + static_cast<std::ptrdiff_t>(col) * C;
+        if constexpr (sizeof(T) * C == 3) {
+            // One 4-byte move where both rows have a byte to spare: the next pixel rewrites it.
+            if (x + 1 < n && col + 1 < in_width) {
+                std::memcpy(out, p, 4);
+                continue;
+            }
+        }
+        std::memcpy(out, p, sizeof(T) * C);
     }
 }
 
@@ -47,7 +57,7 @@ void gather(const View<T>& src, const std::vector<int>& rows, const std::vector<
         } else if (y > 0 && rows[y] == rows[y - 1]) {
             std::memcpy(out.row(y), out.row(y - 1), static_cast<std::size_t>(out.stride()) * sizeof(T));
         } else {
-            gather_row<T, C>(src.row(rows[y]), cols, out.row(y));
+            gather_row<T, C>(src.row(rows[y]), src.width, cols, out.row(y));
         }
     }
 }

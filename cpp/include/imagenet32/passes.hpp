@@ -40,15 +40,15 @@ void run_job(const View<T>& src, const CorePlan& plan, PassJob<T>& j, const H& h
 // An 8-bit plan with a filter other than BOX, on its own.
 inline void conv8_job(const View<uint8_t>& src, const CorePlan& p, PassJob<uint8_t>& j, const Rules& rules,
                       const Backend& backend) {
-    const FixedCoefficients h = p.need_h ? fixed_coefficients(coefficients(p.h, p.filter, rules)) : FixedCoefficients{};
-    const FixedCoefficients v = p.need_v ? fixed_coefficients(coefficients(p.v, p.filter, rules)) : FixedCoefficients{};
+    const auto h = p.need_h ? cached_fixed_coefficients(p.h, p.filter, rules) : nullptr;
+    const auto v = p.need_v ? cached_fixed_coefficients(p.v, p.filter, rules) : nullptr;
     run_job(
         src, p, j,
         [&](const View<uint8_t>& in, int row0, int rows, uint8_t* dst, std::ptrdiff_t stride) {
-            backend.conv_h(in, ConvTask{&h, row0, rows, dst, stride});
+            backend.conv_h(in, ConvTask{h.get(), row0, rows, dst, stride});
         },
         [&](const View<uint8_t>& in, int row0, uint8_t* dst, std::ptrdiff_t stride) {
-            backend.conv_v(in, ConvTask{&v, row0, in.height, dst, stride});
+            backend.conv_v(in, ConvTask{v.get(), row0, in.height, dst, stride});
         });
 }
 

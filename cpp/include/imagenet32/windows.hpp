@@ -3,9 +3,10 @@
 // shared/spec/pillow-resize.md sections 1.2, 2.2 and 4).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -213,6 +214,36 @@ inline FixedCoefficients fixed_coefficients(const Coefficients& c) {
         f.k[i] = static_cast<int32_t>(w < 0 ? w - 0.5 : w + 0.5);
     }
     return f;
+}
+
+// fixed_coefficients(coefficients(...)) from a per-thread cache of the axes
+// used last: images come in a few shapes, and for small outputs the filters'
+// sin and cos cost as much as the passes.
+inline std::shared_ptr<const FixedCoefficients> cached_fixed_coefficients(const Axis& axis, Filter filter,
+                                                                          const Rules& rules) {
+    struct Entry {
+        Axis axis;
+        Filter filter;
+        Rules rules;
+        std::shared_ptr<const FixedCoefficients> table;
+        bool matches(const Axis& a, Filter f, const Rules& r) const {
+            return axis.in == a.in && axis.in0 == a.in0 && axis.in1 == a.in1 && axis.out == a.out && filter == f &&
+                   rules.floor_ceil_bounds == r.floor_ceil_bounds && rules.box_left_closed == r.box_left_closed &&
+                   rules.hamming_tails == r.hamming_tails;
+        }
+    };
+    constexpr std::size_t kKept = 32;
+    thread_local std::vector<Entry> recent;  // most recent first
+    for (std::size_t i = 0; i < recent.size(); ++i)
+        if (recent[i].matches(axis, filter, rules)) {
+            std::rotate(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(i),
+                        recent.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+            return recent.front().table;
+        }
+    auto table = std::make_shared<const FixedCoefficients>(fixed_coefficients(coefficients(axis, filter, rules)));
+    recent.insert(recent.begin(), Entry{axis, filter, rules, table});
+    if (recent.size() > kKept) recent.pop_back();
+    return table;
 }
 
 // The input rows Pillow's horizontal-first pass reads for the vertical
