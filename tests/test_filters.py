@@ -177,7 +177,10 @@ def make_image(rng: np.random.Generator, mode: str, width: int, height: int) -> 
     kind = rng.choice(["noise", "blocks", "gradient"])
     pixels = random_image(rng, height, width, bands if bands > 1 else None, kind)
     if mode in ("RGBX", "CMYK", "YCbCr", "La", "PA", "P"):
-        return Image.frombytes(mode, (width, height), pixels.tobytes())
+        im = Image.frombytes(mode, (width, height), pixels.tobytes())
+        if mode in ("P", "PA") and rng.random() < 0.5:
+            im.putpalette(rng.integers(0, 256, 768, dtype=np.uint8).tobytes())
+        return im
     return Image.fromarray(pixels, mode)
 
 
@@ -212,6 +215,8 @@ def test_resize_matches_installed_pillow(name, mode, case):
     got = imagenet32.resize(im, size, filter=name, box=box, reducing_gap=gap, pillow=INSTALLED)
     assert (got.mode, got.size) == (expected.mode, expected.size)
     assert got.tobytes() == expected.tobytes()
+    if mode in ("P", "PA"):
+        assert got.getpalette() == expected.getpalette()
 
 
 @needs_pillow

@@ -318,20 +318,24 @@ def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], filter: _core.Fil
             continue
         if out.ndim == 3 and out.shape[2] != len(bands):
             out = out[:, :, list(bands)]
-        images.append(_to_pil(out, im))
+        images.append(_to_pil(out, im, copy_palette=filter == _NEAREST))
     return images
 
 
-def _to_pil(out: np.ndarray, like: Image.Image) -> Image.Image:
-    """A result as an image of ``like``'s mode, with its info and palette (as Image._new makes)."""
+def _to_pil(out: np.ndarray, like: Image.Image, copy_palette: bool = False) -> Image.Image:
+    """A result as an image of ``like``'s mode, with its info and palette object
+    (as Image._new makes). Pillow's NEAREST also copies the palette into the
+    new core image; its convolutions do not."""
     if like.mode in _STORAGE_XOR:
         out = out ^ _STORAGE_XOR[like.mode]
     data = np.packbits(out != 0, axis=1) if like.mode == "1" else np.ascontiguousarray(out)
     result = Image.frombytes(like.mode, (out.shape[1], out.shape[0]), data.tobytes())
-    result.info = like.info.copy()
     if like.mode in ("P", "PA") and like.palette is not None:
-        palette_mode = like.palette.mode
-        result.putpalette(like.getpalette(palette_mode), palette_mode)
+        if copy_palette:
+            result.putpalette(like.getpalette(like.palette.mode), like.palette.mode)
+            result.load()  # installs it in the core image before the palette object is replaced
+        result.palette = like.palette.copy()
+    result.info = like.info.copy()
     return result
 
 
