@@ -1,8 +1,8 @@
 """A plain re-implementation of the original Downsampled ImageNet procedure,
 for checking the builder. Per file: Image.open, convert("RGB") unless RGB (with
 Pillow 4.1's CMYK formula when reproducing 4.1), a separate BOX resize per size
-(the installed Pillow for 13.0, the spec model validated on real Pillow 4.1.1
-outputs for 4.1), a PNG round trip, channel planes; then batches and np.mean.
+(the installed Pillow for 13.0, with any filter; the spec model validated on
+real Pillow 4.1.1 outputs for 4.1), a PNG round trip, channel planes; then batches and np.mean.
 It shares no code with imagenet32 except the order rule it must follow: class
 folders in devkit-ID order, names sorted, shuffled with
 numpy.random.default_rng(seed).permutation; validation files in name order.
@@ -44,17 +44,18 @@ def to_rgb(path: Path, pillow: str) -> np.ndarray | None:
         return None
 
 
-def downsample(rgb: np.ndarray, size: int, pillow: str) -> np.ndarray:
+def downsample(rgb: np.ndarray, size: int, pillow: str, resample: str = "box") -> np.ndarray:
     if pillow == "4.1":
+        assert resample == "box", "the spec model reproduces Pillow 4.1's BOX only"
         small = reference.resize(rgb, (size, size), pillow="4.1")
     else:
-        small = np.asarray(Image.fromarray(rgb).resize((size, size), Image.Resampling.BOX))
+        small = np.asarray(Image.fromarray(rgb).resize((size, size), Image.Resampling[resample.upper()]))
     buffer = io.BytesIO()
     Image.fromarray(small).save(buffer, "PNG")
     return np.asarray(Image.open(io.BytesIO(buffer.getvalue())))
 
 
-def rows_of(paths: list[Path], sizes: list[int], pillow: str) -> tuple[dict[int, np.ndarray], list[int]]:
+def rows_of(paths: list[Path], sizes: list[int], pillow: str, resample: str) -> tuple[dict[int, np.ndarray], list[int]]:
     rows: dict[int, list[np.ndarray]] = {s: [] for s in sizes}
     kept = []
     for i, path in enumerate(paths):
@@ -63,7 +64,7 @@ def rows_of(paths: list[Path], sizes: list[int], pillow: str) -> tuple[dict[int,
             continue
         kept.append(i)
         for size in sizes:
-            rows[size].append(downsample(rgb, size, pillow).transpose(2, 0, 1).reshape(-1))
+            rows[size].append(downsample(rgb, size, pillow, resample).transpose(2, 0, 1).reshape(-1))
     return {s: np.array(r, dtype=np.uint8).reshape(len(kept), 3 * s * s) for s, r in rows.items()}, kept
 
 
@@ -73,7 +74,7 @@ def batch_bounds(n: int) -> list[tuple[int, int]]:
 
 
 def original_datasets(train: Path, val: Path, devkit: Path, sizes: list[int], pillow: str, seed: int = 0,
-                      sorted_labels: bool = False):
+                      sorted_labels: bool = False, resample: str = "box"):
     """{(size, 'train'|'val'): [(data, labels, mean or None), ...]} as the original procedure builds them."""
     wnids = class_map(devkit)
     relabel = {i + 1: i + 1 for i in range(len(wnids))}
@@ -91,8 +92,8 @@ def original_datasets(train: Path, val: Path, devkit: Path, sizes: list[int], pi
     val_files = sorted(val.iterdir())
     val_labels = [relabel[truth[int(p.stem.split("_")[-1]) - 1]] for p in val_files]
     out = {}
-    train_rows, kept = rows_of(files, sizes, pillow)
-    val_rows, val_kept = rows_of(val_files, sizes, pillow)
+    train_rows, kept = rows_of(files, sizes, pillow, resample)
+    val_rows, val_kept = rows_of(val_files, sizes, pillow, resample)
     for size in sizes:
         data = train_rows[size]
         mean = np.mean(data, axis=0)

@@ -69,8 +69,10 @@ def built_batches(out: Path, size: int, split: str, fmt: str = "pickle") -> list
     return [read_file(out / f"Imagenet{size}_train" / f"train_data_batch_{i}{suffix}") for i in range(1, 11)]
 
 
-def assert_same_as_original(out: Path, tree, pillow: str, fmt: str = "pickle", sorted_labels: bool = False) -> None:
-    expected = original_datasets(tree.train, tree.val, tree.devkit, SIZES, pillow, sorted_labels=sorted_labels)
+def assert_same_as_original(out: Path, tree, pillow: str, fmt: str = "pickle", sorted_labels: bool = False,
+                            resample: str = "box") -> None:
+    expected = original_datasets(tree.train, tree.val, tree.devkit, SIZES, pillow, sorted_labels=sorted_labels,
+                                 resample=resample)
     for size in SIZES:
         for split in ("train", "val"):
             got = built_batches(out, size, split, fmt)
@@ -107,6 +109,41 @@ def test_pillow_13_build_equals_the_original_procedure(tree, tmp_path):
     assert_same_as_original(tmp_path / "ds", tree, "13.0", fmt="npz", sorted_labels=True)
 
 
+@pytest.mark.skipif(INSTALLED != "13.0", reason="the 13.0 reference is the installed Pillow 13.0")
+def test_several_filters_in_one_pass_equal_the_original_procedure(tree, tmp_path):
+    """--filter with several names: one dataset per filter, each in its own folder,
+    each equal to the original procedure run with that filter."""
+    out = tmp_path / "ds"
+    report = build(tree.train, tree.val, tree.devkit, out, pillow="13.0", filter=["lanczos", "nearest", "mks2021"],
+                   workers=2, progress=False)
+    assert report.filters == ["nearest", "lanczos", "mks2021"]
+    for name in report.filters:
+        assert_same_as_original(out / name, tree, "13.0", resample=name)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["filters"] == ["nearest", "lanczos", "mks2021"]
+    assert manifest["resample"] == "NEAREST, LANCZOS, MKS2021"
+    assert len(manifest["files"]) == 3 * 44 and all(f.split("/")[0] in report.filters for f in manifest["files"])
+
+
+def test_filter_all_and_filter_errors(tree, tmp_path):
+    out = tmp_path / "all"
+    report = build(None, tree.val, tree.devkit, out, pillow="4.1", sizes=[8], filter="all", workers=1,
+                   progress=False)
+    assert report.filters == ["box", "nearest", "bilinear", "hamming", "bicubic", "lanczos"]  # the original -f six
+    for name in report.filters:
+        assert (out / name / "Imagenet8_val" / "val_data").exists()
+    box = built_batches(out / "box", 8, "val")[0]["data"]
+    assert not np.array_equal(box, built_batches(out / "hamming", 8, "val")[0]["data"])
+    assert json.loads((out / "manifest.json").read_text())["filters"] == report.filters
+    with pytest.raises(BuildError, match="unknown filter 'cubic'"):
+        build(None, tree.val, tree.devkit, tmp_path / "x", filter="cubic", progress=False)
+    with pytest.raises(BuildError, match="Pillow 4.1 had no MKS filters"):
+        build(None, tree.val, tree.devkit, tmp_path / "x", filter=["box", "mks2013"], progress=False)
+    with pytest.raises(BuildError, match="filters repeat"):
+        build(None, tree.val, tree.devkit, tmp_path / "x", filter=["box", "box"], progress=False)
+    assert not (tmp_path / "x").exists()
+
+
 def test_skipped_files_are_listed_with_reasons(built_41):
     out, _ = built_41
     lines = (out / "skipped.csv").read_text().splitlines()
@@ -124,6 +161,7 @@ def test_manifest(built_41):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"] == {"train": 42, "val": 10}
     assert manifest["pillow"] == "4.1" and manifest["labels"] == "devkit" and manifest["seed"] == 0
+    assert manifest["filters"] == ["box"] and manifest["resample"] == "BOX"
     assert len(manifest["files"]) == 44
     import hashlib
 
@@ -269,6 +307,13 @@ def test_cli_build_and_errors(tree, tmp_path, capsys):
     assert main(["build", "--train", str(tmp_path / "nothing"), "--devkit", str(tree.devkit), "--out",
                  str(tmp_path / "x")]) == 2
     assert "not a folder" in capsys.readouterr().err
+    assert main(["build", "--val", str(tree.val), "--devkit", str(tree.devkit), "--out", str(tmp_path / "f"),
+                 "--sizes", "8", "--filter", "bicubic", "box", "--quiet", "--workers", "1"]) == 0
+    assert "filters box, bicubic" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["bicubic", "box", "manifest.json", "skipped.csv"]
+    assert main(["build", "--val", str(tree.val), "--devkit", str(tree.devkit), "--out", str(tmp_path / "y"),
+                 "--filter", "gaussian"]) == 2
+    assert "unknown filter 'gaussian'" in capsys.readouterr().err
 
 
 def test_installed_command_runs_the_demo(tmp_path):

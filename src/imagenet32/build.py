@@ -8,14 +8,16 @@ The job, in the order it runs:
    files stay in file-name order.
 2. Decode and resize (parallel, resumable): every file is decoded once, as
    ``Image.open(p).convert("RGB")`` would, resized to every size with
-   imagenet32's Pillow-exact resize, packed into channel planes and written
-   at its row of a staging file per size on disk. A checkpoint records which
+   imagenet32's Pillow-exact resize (BOX, or each filter asked for), packed
+   into channel planes and written at its row of a staging file per filter
+   and size on disk. A checkpoint records which
    rows are done (their bytes flushed first), so a killed build resumes with
    ``--resume`` and redoes only unfinished rows. Unreadable files are skipped
    and listed with the reason.
-3. Write: for each size, the exact published files (10 train batches with the
-   train mean, one val file), each written to a temporary name and renamed, then
-   ``manifest.json`` (counts, options, sha256 of every file) and ``skipped.csv``.
+3. Write: for each filter and size, the exact published files (10 train
+   batches with the train mean, one val file), each written to a temporary name
+   and renamed, then ``manifest.json`` (counts, options, sha256 of every file)
+   and ``skipped.csv``. With several filters each gets a folder of its own.
 
 The bytes of the outputs depend only on the inputs and the options, never on
 the number of workers or on interruptions.
@@ -41,7 +43,7 @@ from .decode import DecodeError, decode_rgb
 from .devkit import Devkit, DevkitError, load_devkit, val_number
 from .pillow_rules import Release, release
 from .planes import add_rows, pack_planes
-from .resize import resize_many
+from .resize import FILTERS, resize_many
 
 __all__ = ["BuildError", "BuildReport", "build"]
 
@@ -63,6 +65,7 @@ class BuildReport:
 
     out: str
     sizes: list[int]
+    filters: list[str]
     counts: dict[str, int]
     skipped: dict[str, int]
     seconds: float
@@ -73,7 +76,8 @@ class BuildReport:
         lines = [f"imagenet32 build -> {self.out}"]
         for split in ("train", "val"):
             lines.append(f"  {split}: {self.counts.get(split, 0)} images, {self.skipped.get(split, 0)} skipped")
-        lines.append(f"  sizes {', '.join(map(str, self.sizes))}: {len(self.files)} files")
+        lines.append(f"  filters {', '.join(self.filters)}; sizes {', '.join(map(str, self.sizes))}: "
+                     f"{len(self.files)} files")
         lines.append(f"  {self.seconds:.1f} s, {self.images_per_second:.0f} images/s")
         return "\n".join(lines)
 
@@ -157,6 +161,22 @@ def scan_val(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
 # ---------------------------------------------------------------- the work directory
 
 
+@dataclass(frozen=True)
+class Output:
+    """One dataset of a build: a filter and a size."""
+
+    filter: str
+    size: int
+
+    @property
+    def row_bytes(self) -> int:
+        return 3 * self.size * self.size
+
+
+def _outputs(filters: Sequence[str], sizes: Sequence[int]) -> list[Output]:
+    return [Output(f, s) for f in filters for s in sizes]
+
+
 @dataclass
 class Split:
     """One split's inputs and staging state, all kept under the work directory."""
@@ -174,8 +194,8 @@ class Split:
     def status_file(self) -> Path:
         return self.work / f"{self.name}.status.npy"
 
-    def stage_file(self, size: int) -> Path:
-        return self.work / f"{self.name}.stage{size}.u8"
+    def stage_file(self, output: Output) -> Path:
+        return self.work / f"{self.name}.{output.filter}.stage{output.size}.u8"
 
     def order(self) -> np.ndarray:
         """Staging row -> index into the path list."""
@@ -207,7 +227,7 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
 
 
 def _prepare_split(name: str, root: Path, work: Path, paths: list[str], labels: np.ndarray,
-                   sizes: Sequence[int], seed: int | None) -> Split:
+                   outputs: Sequence[Output], seed: int | None) -> Split:
     blob = "".join(p + "\n" for p in paths).encode("utf-8", "surrogateescape")
     _atomic_write(work / f"{name}.paths", blob)
     _save_npy(work / f"{name}.labels.npy", labels)
@@ -216,9 +236,9 @@ def _prepare_split(name: str, root: Path, work: Path, paths: list[str], labels: 
         order = np.random.default_rng(seed).permutation(len(paths))
     _save_npy(work / f"{name}.order.npy", order)
     split = Split(name, root, work, len(paths))
-    for size in sizes:
-        with open(split.stage_file(size), "wb") as f:
-            f.truncate(len(paths) * 3 * size * size)
+    for output in outputs:
+        with open(split.stage_file(output), "wb") as f:
+            f.truncate(len(paths) * output.row_bytes)
     _save_npy(split.status_file, np.zeros(len(paths), dtype=np.uint8))
     return split
 
@@ -237,8 +257,13 @@ class _Job:
     """What every worker needs, sent once."""
 
     splits: dict[str, Split]
+    filters: tuple[str, ...]
     sizes: tuple[int, ...]
     pillow: str
+
+    @property
+    def outputs(self) -> list[Output]:
+        return _outputs(self.filters, self.sizes)
 
 
 _job: _Job | None = None
@@ -269,23 +294,23 @@ def _work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, st
     rel = release(_job.pillow)
     offsets, blob = _split_paths(split)
     order = split.order()
-    buffers = {s: np.zeros((end - start, 3 * s * s), dtype=np.uint8) for s in _job.sizes}
+    buffers = {o: np.zeros((end - start, o.row_bytes), dtype=np.uint8) for o in _job.outputs}
     skipped = []
     for row in range(start, end):
         path = split.path(int(order[row]), offsets, blob)
         try:
             rgb = decode_rgb(path, rel).pixels
-            outputs = resize_many(rgb, list(_job.sizes), pillow=_job.pillow)
         except DecodeError as error:
             skipped.append((row, str(error)))
             continue
-        for size, out in zip(_job.sizes, outputs):
-            pack_planes(out, buffers[size][row - start])
-    for size, buffer in buffers.items():
-        row_bytes = 3 * size * size
-        fd = os.open(split.stage_file(size), os.O_WRONLY)
+        for filter_name in _job.filters:
+            resized = resize_many(rgb, list(_job.sizes), filter=filter_name, pillow=_job.pillow)
+            for size, out in zip(_job.sizes, resized):
+                pack_planes(out, buffers[Output(filter_name, size)][row - start])
+    for output, buffer in buffers.items():
+        fd = os.open(split.stage_file(output), os.O_WRONLY)
         try:
-            os.pwrite(fd, buffer.tobytes(), start * row_bytes)
+            os.pwrite(fd, buffer.tobytes(), start * output.row_bytes)
         finally:
             os.close(fd)
     return name, start, end, skipped
@@ -339,9 +364,9 @@ def _run_tasks(job: _Job, tasks: list[tuple[str, int, int]], workers: int) -> It
 class _Checkpoint:
     """Row status per split, saved only after the rows' bytes are on disk."""
 
-    def __init__(self, splits: dict[str, Split], status: dict[str, np.ndarray], sizes: Sequence[int],
+    def __init__(self, splits: dict[str, Split], status: dict[str, np.ndarray], outputs: Sequence[Output],
                  reasons: Path) -> None:
-        self.splits, self.status, self.sizes = splits, status, sizes
+        self.splits, self.status, self.outputs = splits, status, outputs
         self.reasons = open(reasons, "a", encoding="utf-8")
         self.last = time.monotonic()
 
@@ -357,8 +382,8 @@ class _Checkpoint:
 
     def save(self) -> None:
         for split in self.splits.values():
-            for size in self.sizes:
-                fd = os.open(split.stage_file(size), os.O_RDONLY)
+            for output in self.outputs:
+                fd = os.open(split.stage_file(output), os.O_RDONLY)
                 try:
                     os.fsync(fd)
                 finally:
@@ -390,10 +415,10 @@ def _skipped_reasons(path: Path) -> dict[tuple[str, int], str]:
 # ---------------------------------------------------------------- writing the datasets
 
 
-def _rows(split: Split, size: int, rows: np.ndarray, chunk_rows: int = 4096) -> Iterator[np.ndarray]:
+def _rows(split: Split, output: Output, rows: np.ndarray, chunk_rows: int = 4096) -> Iterator[np.ndarray]:
     """Staging rows (given in increasing order) in blocks, read with plain reads."""
-    row_bytes = 3 * size * size
-    with open(split.stage_file(size), "rb") as f:
+    row_bytes = output.row_bytes
+    with open(split.stage_file(output), "rb") as f:
         for i in range(0, len(rows), chunk_rows):
             part = rows[i : i + chunk_rows]
             first, last = int(part[0]), int(part[-1])
@@ -403,9 +428,9 @@ def _rows(split: Split, size: int, rows: np.ndarray, chunk_rows: int = 4096) -> 
             yield block if last - first + 1 == len(part) else block[part - first]
 
 
-def _mean(split: Split, size: int, rows: np.ndarray) -> np.ndarray:
-    sums = np.zeros(3 * size * size, dtype=np.uint64)
-    for block in _rows(split, size, rows):
+def _mean(split: Split, output: Output, rows: np.ndarray) -> np.ndarray:
+    sums = np.zeros(output.row_bytes, dtype=np.uint64)
+    for block in _rows(split, output, rows):
         add_rows(block, sums)
     return sums / len(rows) if len(rows) else sums.astype(np.float64)
 
@@ -419,20 +444,21 @@ def _sha256(path: Path) -> str:
 
 
 def _write_outputs(out: Path, work: Path, splits: dict[str, Split], status: dict[str, np.ndarray],
-                   sizes: Sequence[int], fmt: str, label_map: np.ndarray | None) -> list[Path]:
+                   outputs: Sequence[Output], fmt: str, label_map: np.ndarray | None) -> list[Path]:
     finished_file = work / "finished.json"
     finished = json.loads(finished_file.read_text()) if finished_file.exists() else {}
+    several_filters = len({o.filter for o in outputs}) > 1
     written = []
-    for size in sizes:
+    for output in outputs:
         for name, split in splits.items():
             ok = np.flatnonzero(status[name] == DONE)
             labels = split.labels()[np.asarray(split.order())[ok]]
             if label_map is not None:
                 labels = label_map[labels]
-            folder = out / f"Imagenet{size}_{name}"
+            folder = (out / output.filter if several_filters else out) / f"Imagenet{output.size}_{name}"
             folder.mkdir(parents=True, exist_ok=True)
             if name == "train":
-                mean = _mean(split, size, ok)
+                mean = _mean(split, output, ok)
                 bounds = np.cumsum([0] + formats.batch_sizes(len(ok)))
                 batches = [(folder / formats.train_batch_name(i + 1, fmt), bounds[i], bounds[i + 1])
                            for i in range(formats.TRAIN_BATCHES)]
@@ -445,7 +471,7 @@ def _write_outputs(out: Path, work: Path, splits: dict[str, Split], status: dict
                     written.append(path)
                     continue
                 rows = ok[lo:hi]
-                data = formats.RowBlocks((len(rows), 3 * size * size), lambda: _rows(split, size, rows))
+                data = formats.RowBlocks((len(rows), output.row_bytes), lambda: _rows(split, output, rows))
                 formats.write_batch(path, data, labels[lo:hi], mean, fmt)
                 finished[key] = True
                 _atomic_write(finished_file, json.dumps(finished).encode())
@@ -462,10 +488,27 @@ class _Options:
     val: str
     devkit: list[str]
     sizes: list[int]
+    filters: list[str]
     format: str
     pillow: str
     labels: str
     seed: int
+
+
+def _filters(filter: str | Sequence[str], rel: Release) -> list[str]:
+    """The filters asked for, in FILTERS order: a name, several, or "all" (those the release had)."""
+    names = [filter] if isinstance(filter, str) else list(filter)
+    if names == ["all"]:
+        return [f for f in FILTERS if rel.has_mks or not f.startswith("mks")]
+    unknown = [n for n in names if n not in FILTERS]
+    if unknown or not names:
+        raise BuildError(f"unknown filter {unknown[0] if unknown else None!r}: use 'all' or some of "
+                         f"{', '.join(FILTERS)}")
+    if len(set(names)) != len(names):
+        raise BuildError(f"filters repeat: {names}")
+    if not rel.has_mks and any(n.startswith("mks") for n in names):
+        raise BuildError(f"Pillow {rel} had no MKS filters (they appeared in 13.0); use --pillow 13.0")
+    return [f for f in FILTERS if f in names]
 
 
 def _check_options(sizes: Sequence[int], fmt: str, labels: str, workers: int | None) -> None:
@@ -488,6 +531,7 @@ def build(
     out: str | Path,
     *,
     sizes: Sequence[int] = DEFAULT_SIZES,
+    filter: str | Sequence[str] = "box",
     format: str = "pickle",
     pillow: str = "4.1",
     labels: str = "devkit",
@@ -501,6 +545,8 @@ def build(
     sizes = sorted(sizes)
     _check_options(sizes, format, labels, workers)
     rel: Release = release(pillow)
+    filters = _filters(filter, rel)
+    outputs = _outputs(filters, sizes)
     if train is None and val is None:
         raise BuildError("nothing to build: give --train, --val or both")
     devkit_paths = [devkit] if isinstance(devkit, (str, Path)) else list(devkit)
@@ -514,7 +560,8 @@ def build(
     out = Path(out)
     work = out / WORK_DIR
     options = _Options(str(Path(train).resolve()) if train else "", str(Path(val).resolve()) if val else "",
-                       [str(Path(p).resolve()) for p in devkit_paths], list(sizes), format, str(rel), labels, seed)
+                       [str(Path(p).resolve()) for p in devkit_paths], list(sizes), filters, format, str(rel), labels,
+                       seed)
     if (out / "manifest.json").exists() and not resume:
         raise BuildError(f"{out} already holds a finished build; choose another --out or remove it")
     if work.exists() and not resume:
@@ -522,8 +569,8 @@ def build(
     if resume and not work.exists():
         if (out / "manifest.json").exists():
             manifest = json.loads((out / "manifest.json").read_text())
-            return BuildReport(str(out), list(sizes), manifest["counts"], manifest["skipped_counts"], 0.0, 0.0,
-                               [str(out / f) for f in manifest["files"]])
+            return BuildReport(str(out), list(sizes), filters, manifest["counts"], manifest["skipped_counts"], 0.0,
+                               0.0, [str(out / f) for f in manifest["files"]])
         raise BuildError(f"--resume: {out} has no build to resume")
 
     scanned = {}
@@ -538,11 +585,11 @@ def build(
         recorded = json.loads((work / "plan.json").read_text())
         if recorded != plan:
             raise BuildError(f"--resume: the inputs or options differ from the build in {out} "
-                             "(same --train/--val/--devkit/--sizes/--format/--pillow/--labels/--seed needed)")
+                             "(same --train/--val/--devkit/--sizes/--filter/--format/--pillow/--labels/--seed needed)")
         splits = {name: Split(name, root, work, len(paths)) for name, (root, paths, _) in scanned.items()}
     else:
         work.mkdir(parents=True)
-        splits = {name: _prepare_split(name, root, work, paths, lab, sizes, seed if name == "train" else None)
+        splits = {name: _prepare_split(name, root, work, paths, lab, outputs, seed if name == "train" else None)
                   for name, (root, paths, lab) in scanned.items()}
         _atomic_write(work / "plan.json", json.dumps(plan).encode())
 
@@ -553,8 +600,8 @@ def build(
              if (status[name][start : start + CHUNK] == PENDING).any()]
     total = sum(s.count for s in splits.values())
     bar = Progress(total, total - sum(end - start for _, start, end in tasks), progress)
-    job = _Job(splits, tuple(sizes), str(rel))
-    checkpoint = _Checkpoint(splits, status, sizes, work / "skipped.jsonl")
+    job = _Job(splits, tuple(filters), tuple(sizes), str(rel))
+    checkpoint = _Checkpoint(splits, status, outputs, work / "skipped.jsonl")
     try:
         for name, start, end, skipped in _run_tasks(job, tasks, workers or os.cpu_count() or 1):
             checkpoint.record(name, start, end, skipped)
@@ -563,7 +610,7 @@ def build(
         checkpoint.close()
 
     label_map = kit.sorted_ids() if labels == "sorted" else None
-    files = _write_outputs(out, work, splits, checkpoint.status, sizes, format, label_map)
+    files = _write_outputs(out, work, splits, checkpoint.status, outputs, format, label_map)
     reasons = _skipped_reasons(work / "skipped.jsonl")
     skipped_rows = []
     for name, split in splits.items():
@@ -591,7 +638,8 @@ def build(
         "labels": labels,
         "pillow": str(rel),
         "pillow_behaviour": rel.behaviour,
-        "resample": "BOX",
+        "filters": filters,
+        "resample": ", ".join(f.upper() for f in filters),
         "seed": seed,
         "train_order": "shuffled with numpy.random.default_rng(seed).permutation",
         "val_order": "file-name order",
@@ -603,8 +651,8 @@ def build(
         leftover.unlink()
     work.rmdir()
     seconds = time.monotonic() - started
-    return BuildReport(str(out), list(sizes), counts, skipped_counts, seconds, total / seconds if seconds else 0.0,
-                       [str(p) for p in files])
+    return BuildReport(str(out), list(sizes), filters, counts, skipped_counts, seconds,
+                       total / seconds if seconds else 0.0, [str(p) for p in files])
 
 
 # ---------------------------------------------------------------- command line
@@ -616,8 +664,9 @@ def add_commands(commands) -> None:
         help="build Imagenet8/16/32/64 from an ImageNet folder",
         description=(
             "Build the Downsampled ImageNet datasets from an ImageNet copy: every image decoded once, resized "
-            "to every size with Pillow's exact BOX filter (by default as Pillow 4.1, which made the published "
-            "files), written in the published layout. Resumable: rerun with --resume after an interruption."
+            "to every size with Pillow's exact BOX filter (or any other, or all of them; by default as Pillow "
+            "4.1, which made the published files), written in the published layout. Resumable: rerun with "
+            "--resume after an interruption."
         ),
     )
     p.add_argument("--train", metavar="DIR", help="train folder: one folder per class, named by WNID")
@@ -628,6 +677,9 @@ def add_commands(commands) -> None:
     p.add_argument("--out", metavar="DIR", required=True, help="where the datasets go")
     p.add_argument("--sizes", metavar="S", type=int, nargs="+", default=list(DEFAULT_SIZES),
                    help="output sizes (default: 8 16 32 64)")
+    p.add_argument("--filter", metavar="NAME", nargs="+", default=["box"],
+                   help=f"resampling filter(s): {', '.join(FILTERS)}, or 'all' for one dataset per filter, "
+                        "each in a folder of its own (default: box)")
     p.add_argument("--format", choices=("pickle", "npz"), default="pickle", help="file format (default: pickle)")
     p.add_argument("--pillow", metavar="VERSION", default="4.1",
                    help="the Pillow release whose bytes to reproduce (default 4.1, the published sets; 13.0: today)")
@@ -642,7 +694,8 @@ def add_commands(commands) -> None:
 
 def _run_cli(args) -> int:
     try:
-        report = build(args.train, args.val, args.devkit, args.out, sizes=args.sizes, format=args.format,
+        report = build(args.train, args.val, args.devkit, args.out, sizes=args.sizes, filter=args.filter,
+                       format=args.format,
                        pillow=args.pillow, labels=args.labels, seed=args.seed, workers=args.workers,
                        resume=args.resume, progress=not args.quiet)
     except (BuildError, ValueError) as error:
