@@ -28,36 +28,35 @@ inline std::vector<int> nearest_positions(float lo, float hi, int out, int in, b
     return pos;
 }
 
+// One output row from source row `in`. Valid positions form a prefix of
+// `cols` (positions only grow); those past it are outside the image (0).
+// `moves` of the valid ones, chosen so that reads and writes stay inside the
+// rows, copy 3-byte pixels with one 4-byte move each: the next pixel
+// rewrites the extra byte.
 template <class T, int C>
-void gather_row(const T* in, int in_width, const std::vector<int>& cols, T* out) {
-    const std::size_t n = cols.size();
-    for (std::size_t x = 0; x < n; ++x, out += C) {
-        const int col = cols[x];
-        if (col < 0) {
-            std::fill(out, out + C, T{});
-            continue;
-        }
-        const T* p = in + static_cast<std::ptrdiff_t>(col) * C;
-        if constexpr (sizeof(T) * C == 3) {
-            // One 4-byte move where both rows have a byte to spare: the next pixel rewrites it.
-            if (x + 1 < n && col + 1 < in_width) {
-                std::memcpy(out, p, 4);
-                continue;
-            }
-        }
-        std::memcpy(out, p, sizeof(T) * C);
+void gather_row(const T* in, const std::vector<int>& cols, int valid, int moves, T* out) {
+    int x = 0;
+    if constexpr (sizeof(T) * C == 3) {
+        for (; x < moves; ++x) std::memcpy(out + x * C, in + static_cast<std::ptrdiff_t>(cols[x]) * C, 4);
     }
+    for (; x < valid; ++x) std::memcpy(out + x * C, in + static_cast<std::ptrdiff_t>(cols[x]) * C, sizeof(T) * C);
+    std::fill(out + static_cast<std::ptrdiff_t>(valid) * C, out + cols.size() * C, T{});
 }
 
 template <class T, int C>
 void gather(const View<T>& src, const std::vector<int>& rows, const std::vector<int>& cols, Image<T>& out) {
+    const int n = static_cast<int>(cols.size());
+    int valid = 0;
+    while (valid < n && cols[valid] >= 0) ++valid;
+    int moves = std::min(valid, n - 1);  // the row's last pixel is copied exactly
+    while (moves > 0 && cols[moves - 1] + 1 >= src.width) --moves;  // and so is the source row's last pixel
     for (int y = 0; y < out.height(); ++y) {
         if (rows[y] < 0) {
             std::fill(out.row(y), out.row(y) + out.stride(), T{});
         } else if (y > 0 && rows[y] == rows[y - 1]) {
             std::memcpy(out.row(y), out.row(y - 1), static_cast<std::size_t>(out.stride()) * sizeof(T));
         } else {
-            gather_row<T, C>(src.row(rows[y]), src.width, cols, out.row(y));
+            gather_row<T, C>(src.row(rows[y]), cols, valid, moves, out.row(y));
         }
     }
 }
