@@ -17,6 +17,8 @@ numbers = st.one_of(st.integers(-(2**40), 2**40), st.floats(allow_nan=True, allo
 sizes = st.one_of(numbers, st.tuples(numbers, numbers), st.lists(numbers, max_size=3))
 boxes = st.one_of(st.none(), st.tuples(numbers, numbers, numbers, numbers), st.lists(numbers, max_size=5))
 versions = st.one_of(st.none(), st.sampled_from(["4.1.1", "6.2", "12.3.0", "13.0", "3.9", "x", "13.0.0.0"]), numbers)
+filters = st.one_of(st.sampled_from(list(imagenet32.FILTERS) + ["BOX", "cubic", ""]), numbers)
+factors = st.one_of(numbers, st.tuples(numbers, numbers), st.lists(numbers, max_size=3))
 
 
 def views(a: np.ndarray, step: int) -> np.ndarray:
@@ -26,19 +28,29 @@ def views(a: np.ndarray, step: int) -> np.ndarray:
     return a
 
 
-@given(arrays, st.integers(1, 3), sizes, boxes, st.one_of(st.none(), numbers), versions)
-def test_resize_never_crashes(array, step, size, box, gap, pillow):
+@given(arrays, st.integers(1, 3), sizes, filters, boxes, st.one_of(st.none(), numbers), versions)
+def test_resize_never_crashes(array, step, size, name, box, gap, pillow):
     try:
-        out = imagenet32.resize(views(array, step), size, box=box, reducing_gap=gap, pillow=pillow)
+        out = imagenet32.resize(views(array, step), size, filter=name, box=box, reducing_gap=gap, pillow=pillow)
     except (TypeError, ValueError):
         return
     assert isinstance(out, np.ndarray)
 
 
-@given(arrays, st.lists(sizes, max_size=4), st.one_of(st.none(), numbers))
-def test_resize_many_and_batch_never_crash(array, size_list, gap):
-    for call in (lambda: imagenet32.resize_many(array, size_list, reducing_gap=gap),
-                 lambda: imagenet32.resize_batch([array, array], size_list, reducing_gap=gap, threads=2)):
+@given(arrays, st.integers(1, 3), factors, boxes, versions)
+def test_reduce_never_crashes(array, step, factor, box, pillow):
+    try:
+        out = imagenet32.reduce(views(array, step), factor, box, pillow=pillow)
+    except (TypeError, ValueError):
+        return
+    assert isinstance(out, np.ndarray)
+
+
+@given(arrays, st.lists(sizes, max_size=4), filters, st.one_of(st.none(), numbers))
+def test_resize_many_and_batch_never_crash(array, size_list, name, gap):
+    for call in (lambda: imagenet32.resize_many(array, size_list, filter=name, reducing_gap=gap),
+                 lambda: imagenet32.resize_batch([array, array], size_list, filter=name, reducing_gap=gap,
+                                                 threads=2)):
         try:
             call()
         except (TypeError, ValueError):
