@@ -4,7 +4,13 @@ Run:   pytest bench --benchmark-json=bench.json && python bench/ratios.py bench.
 Smoke: pytest bench --benchmark-disable   (what CI does; timings are never asserted)
 """
 
+import sys
+from pathlib import Path
+
 import pytest
+
+# The reference recipes the benchmarks compare against live with the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ import imagenet32
 from imagenet32 import FormatError, iter_batches, load, load_databatch, minibatches
 from imagenet32.devkit import load_devkit
 from published import Published, arrays, devkit_files, dump, write, zip_folder
+from seed_recipe import seed_load_databatch
 
 
 @pytest.fixture(scope="module")
@@ -303,33 +304,6 @@ def test_devkits_without_devkit_ids_or_with_too_few_classes(published, tmp_path)
     (tmp_path / "small" / "map_clsloc.txt").write_text("n02119789 1 kit_fox\nn02100735 2 English_setter\n")
     with pytest.raises(FormatError, match="label .* is not one of the devkit's 2 classes"):
         load(folder, "val", label_order="sorted", devkit=tmp_path / "small")
-
-
-# --- the seed's recipe ---------------------------------------------------------------------
-
-
-def seed_load_databatch(data_folder, idx, img_size=32):
-    """The seed's load_databatch, line for line, with lasagne's floatX as a float32 cast."""
-    with open(Path(data_folder) / f"train_data_batch_{idx}", "rb") as fo:
-        d = pickle.load(fo)
-    x = d["data"]
-    y = d["labels"]
-    mean_image = d["mean"]
-    x = x / np.float32(255)
-    mean_image = mean_image / np.float32(255)
-    y = [i - 1 for i in y]
-    data_size = x.shape[0]
-    x -= mean_image
-    img_size2 = img_size * img_size
-    x = np.dstack((x[:, :img_size2], x[:, img_size2 : 2 * img_size2], x[:, 2 * img_size2 :]))
-    x = x.reshape((x.shape[0], img_size, img_size, 3)).transpose(0, 3, 1, 2)
-    X_train = x[0:data_size, :, :, :]
-    Y_train = y[0:data_size]
-    X_train_flip = X_train[:, :, :, ::-1]
-    Y_train_flip = Y_train
-    X_train = np.concatenate((X_train, X_train_flip), axis=0)
-    Y_train = np.concatenate((Y_train, Y_train_flip), axis=0)
-    return dict(X_train=X_train.astype(np.float32), Y_train=Y_train.astype("int32"), mean=mean_image)
 
 
 @pytest.mark.parametrize("idx", [1, 10])
