@@ -41,7 +41,7 @@ def make_tree(root: Path, count: int, shapes=SHAPES, quality: int = 90) -> tuple
 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory, smoke):
-    return make_tree(tmp_path_factory.mktemp("jpegs"), 10 if smoke else 300)
+    return make_tree(tmp_path_factory.mktemp("jpegs"), 10 if smoke else 3000)
 
 
 def original_procedure(files: list[Path]) -> dict[int, np.ndarray]:
@@ -81,9 +81,9 @@ def test_build_all_four_sizes(benchmark, tree, tmp_path, competitor):
             return build(train, None, devkit, tmp_path / f"out{next(runs)}", pillow="13.0", workers=1, progress=False)
 
         run()  # warm up: Numba compiles the packing once per process
-        benchmark.pedantic(run, rounds=3, iterations=1)
+        benchmark.pedantic(run, rounds=5, iterations=1)
     elif competitor == "pillow-decode-only":
-        benchmark.pedantic(decode_only, args=(files,), rounds=3, iterations=1)
+        benchmark.pedantic(decode_only, args=(files,), rounds=5, iterations=1)
     else:
         benchmark.pedantic(original_procedure, args=(files,), rounds=1, iterations=1)
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import imagenet32
-from imagenet32.decode import DecodeError, cmyk_to_rgb, decode_rgb
+from imagenet32.decode import DecodeError, Scratch, cmyk_to_rgb, decode_rgb
 
 NEW, OLD = imagenet32.release("13.0"), imagenet32.release("4.1")
 PILLOW_IMAGES = os.environ.get("IMAGENET32_PILLOW_IMAGES")  # Tests/images of Pillow's sdist (.ci/run fetches it)
@@ -48,6 +48,19 @@ def test_generated_jpegs_decode_like_pillow(tmp_path_factory, seed, width, heigh
     decoded = decode_rgb(path, NEW)
     assert decoded.reader == "libjpeg-turbo"
     assert np.array_equal(decoded.pixels, pillow_rgb(path))
+
+
+def test_one_scratch_buffer_serves_image_after_image(tmp_path):
+    """Decoding into a reused buffer (as build workers do) gives each image's own pixels,
+    whether the next image is smaller or larger."""
+    rng = np.random.default_rng(7)
+    scratch = Scratch()
+    for i, (w, h) in enumerate([(40, 30), (12, 9), (64, 80), (33, 17)]):
+        path = tmp_path / f"{i}.JPEG"
+        Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(path, quality=90)
+        decoded = decode_rgb(path, NEW, scratch)
+        assert decoded.reader == "libjpeg-turbo" and decoded.pixels.shape == (h, w, 3)
+        assert np.array_equal(decoded.pixels, pillow_rgb(path))
 
 
 @pytest.mark.skipif(not PILLOW_IMAGES, reason="set IMAGENET32_PILLOW_IMAGES to Pillow's Tests/images (.ci/run does)")

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, formats
-from .decode import DecodeError, decode_rgb
+from .decode import DecodeError, Scratch, decode_rgb
 from .devkit import Devkit, DevkitError, load_devkit, val_number
 from .pillow_rules import Release, release
 from .planes import add_rows, pack_planes
@@ -268,6 +268,7 @@ class _Job:
 
 _job: _Job | None = None
 _paths: dict[str, tuple[np.ndarray, bytes]] = {}
+_scratch = Scratch()  # this worker's decoded pixels, one image at a time
 
 
 def _worker_start(job: _Job) -> None:
@@ -299,7 +300,7 @@ def _work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, st
     for row in range(start, end):
         path = split.path(int(order[row]), offsets, blob)
         try:
-            rgb = decode_rgb(path, rel).pixels
+            rgb = decode_rgb(path, rel, _scratch).pixels
         except DecodeError as error:
             skipped.append((row, str(error)))
             continue
@@ -445,8 +446,11 @@ def _sha256(path: Path) -> str:
 
 def _write_outputs(out: Path, work: Path, splits: dict[str, Split], status: dict[str, np.ndarray],
                    outputs: Sequence[Output], fmt: str, label_map: np.ndarray | None) -> list[Path]:
-    finished_file = work / "finished.json"
-    finished = json.loads(finished_file.read_text()) if finished_file.exists() else {}
+    # A log of the output files already complete, so that a resumed build does not
+    # write them again. Not made durable: after a crash a missing or cut line only
+    # means rewriting a file, and files are whole either way.
+    log = work / "finished.log"
+    finished = set(log.read_text(encoding="utf-8").splitlines()) if log.exists() else set()
     several_filters = len({o.filter for o in outputs}) > 1
     written = []
     for output in outputs:
@@ -467,14 +471,12 @@ def _write_outputs(out: Path, work: Path, splits: dict[str, Split], status: dict
                 batches = [(folder / formats.val_name(fmt), 0, len(ok))]
             for path, lo, hi in batches:
                 key = str(path.relative_to(out))
-                if key in finished and path.exists():
-                    written.append(path)
-                    continue
-                rows = ok[lo:hi]
-                data = formats.RowBlocks((len(rows), output.row_bytes), lambda: _rows(split, output, rows))
-                formats.write_batch(path, data, labels[lo:hi], mean, fmt)
-                finished[key] = True
-                _atomic_write(finished_file, json.dumps(finished).encode())
+                if key not in finished or not path.exists():
+                    rows = ok[lo:hi]
+                    data = formats.RowBlocks((len(rows), output.row_bytes), lambda: _rows(split, output, rows))
+                    formats.write_batch(path, data, labels[lo:hi], mean, fmt)
+                    with open(log, "a", encoding="utf-8") as f:
+                        f.write(key + "\n")
                 written.append(path)
     return written
 

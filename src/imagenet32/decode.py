@@ -26,7 +26,7 @@ try:  # a fast path only; Pillow decodes everything without it
 except ImportError:  # pragma: no cover - simplejpeg is a dependency
     simplejpeg = None
 
-__all__ = ["DecodeError", "Decoded", "cmyk_to_rgb", "decode_rgb"]
+__all__ = ["DecodeError", "Decoded", "Scratch", "cmyk_to_rgb", "decode_rgb"]
 
 _JPEG_MAGIC = b"\xff\xd8\xff"
 
@@ -79,8 +79,25 @@ def _pillow_rgb(data: bytes, release: Release) -> Decoded:
     return Decoded(rgb, f"pillow:{mode}")
 
 
-def decode_rgb(path: str | Path, release: Release) -> Decoded:
-    """The RGB pixels of an image file, as Pillow ``release`` would convert them."""
+class Scratch:
+    """A reusable buffer for decoded pixels: a worker that decodes image after image
+    into one buffer skips an allocation, and its page faults, per image (a quarter of
+    the decoding time of a 500x375 JPEG)."""
+
+    def __init__(self) -> None:
+        self._buffer = np.empty(0, dtype=np.uint8)
+
+    def get(self, nbytes: int) -> np.ndarray:
+        if self._buffer.size < nbytes:
+            self._buffer = np.empty(nbytes, dtype=np.uint8)
+        return self._buffer[:nbytes]
+
+
+def decode_rgb(path: str | Path, release: Release, scratch: Scratch | None = None) -> Decoded:
+    """The RGB pixels of an image file, as Pillow ``release`` would convert them.
+
+    With ``scratch``, JPEG pixels may be decoded into its buffer: they are then
+    valid until the next call with the same scratch."""
     try:
         data = Path(path).read_bytes()
     except OSError as error:
@@ -91,7 +108,9 @@ def decode_rgb(path: str | Path, release: Release) -> Decoded:
         try:
             height, width, colorspace, _ = simplejpeg.decode_jpeg_header(data)
             if colorspace in ("Gray", "YCbCr", "RGB") and height * width <= Image.MAX_IMAGE_PIXELS:
-                pixels = simplejpeg.decode_jpeg(data, colorspace="RGB", fastdct=False, fastupsample=False, strict=True)
+                buffer = scratch.get(height * width * 3) if scratch is not None else None
+                pixels = simplejpeg.decode_jpeg(data, colorspace="RGB", fastdct=False, fastupsample=False, strict=True,
+                                                buffer=buffer)
                 return Decoded(pixels, "libjpeg-turbo")
         except ValueError:
             pass  # anything libjpeg-turbo warns about: let Pillow decide, as the original did
