@@ -241,6 +241,8 @@ inline std::shared_ptr<const FixedCoefficients> cached_fixed_coefficients(const 
             return recent.front().table;
         }
     auto table = std::make_shared<const FixedCoefficients>(fixed_coefficients(coefficients(axis, filter, rules)));
+    constexpr std::size_t kLargest = 1 << 20;  // coefficients; bigger tables (huge images) are not kept
+    if (table->k.size() > kLargest) return table;
     recent.insert(recent.begin(), Entry{axis, filter, rules, table});
     if (recent.size() > kKept) recent.pop_back();
     return table;
