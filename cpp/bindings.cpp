@@ -204,28 +204,35 @@ py::list resize8_batch(const py::list& images, const SizeList& sizes, std::optio
     return result;
 }
 
-// resize8 for the commonest call, a whole uint8 image (C-contiguous, not
-// empty) to one size of modest buffers, with the least overhead. None for
+// resize8 for the commonest calls, a whole uint8 image (C-contiguous, not
+// empty) to squares of modest buffers, with the least overhead. None for
 // anything else: Python then takes the general path, which checks everything.
-py::object resize8_simple(const py::handle& image, int width, int height, Filter filter, const Rules& rules) {
+py::object resize8_squares(const py::handle& image, const std::vector<int>& sides, Filter filter,
+                           const Rules& rules) {
     constexpr long long kModest = 1LL << 28;  // bytes of the largest buffer
     if (!py::isinstance<py::array_t<uint8_t>>(image)) return py::none();
     const auto a = py::reinterpret_borrow<py::array>(image);
     const int channels = a.ndim() == 3 ? static_cast<int>(a.shape(2)) : 1;
     if (!(a.ndim() == 2 || (a.ndim() == 3 && channels >= 2)) || channels > 4 || a.size() == 0 ||
-        !(a.flags() & py::array::c_style) || width < 1 || height < 1)
+        !(a.flags() & py::array::c_style) || sides.empty())
         return py::none();
     const long long longest = std::max<long long>(a.shape(0), a.shape(1)) * channels;
-    if (longest * std::max(width, height) > kModest) return py::none();
+    std::vector<Size> sizes;
+    for (const int side : sides) {
+        if (side < 1 || longest * side > kModest) return py::none();
+        sizes.push_back(Size{side, side});
+    }
     const View<uint8_t> v = view_of<uint8_t>(a);
     const Engine<uint8_t> engine = engine8(rules, default_backend());
     std::vector<Image<uint8_t>> out;
     {
         py::gil_scoped_release release;
         const Box whole{0, 0, double(v.width), double(v.height)};
-        out = resize_many(v, {Size{width, height}}, whole, std::nullopt, channels % 2 == 0, filter, rules, engine);
+        out = resize_many(v, sizes, whole, std::nullopt, channels % 2 == 0, filter, rules, engine);
     }
-    return to_numpy(std::move(out[0]), a.ndim() == 2);
+    py::list result;
+    for (Image<uint8_t>& img : out) result.append(to_numpy(std::move(img), a.ndim() == 2));
+    return std::move(result);
 }
 
 // Image.reduce of an 8-bit image (premultiplied when it has alpha), or of an I or F image.
@@ -301,7 +308,7 @@ void register_bindings(py::module_& m) {
           py::arg("filter"), py::arg("rules"), py::arg("swapped") = false);
     m.def("resize32f", &resize_wide<float>, py::arg("image"), py::arg("sizes"), py::arg("box"), py::arg("gap"),
           py::arg("filter"), py::arg("rules"), py::arg("swapped") = false);
-    m.def("resize8_simple", &resize8_simple, py::arg("image"), py::arg("width"), py::arg("height"), py::arg("filter"),
+    m.def("resize8_squares", &resize8_squares, py::arg("image"), py::arg("sides"), py::arg("filter"),
           py::arg("rules"));
     m.def("resize8_batch", &resize8_batch, py::arg("images"), py::arg("sizes"), py::arg("gap"), py::arg("alpha"),
           py::arg("filter"), py::arg("rules"), py::arg("simd") = "", py::arg("threads") = 1);

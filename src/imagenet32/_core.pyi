@@ -61,7 +61,9 @@ def resize8(
     rules: Rules,
     simd: str = "",
 ) -> list[npt.NDArray[np.uint8]]: ...
-def resize8_simple(image: Any, width: int, height: int, filter: Filter, rules: Rules) -> npt.NDArray[np.uint8] | None: ...
+def resize8_squares(
+    image: Any, sides: list[int], filter: Filter, rules: Rules
+) -> list[npt.NDArray[np.uint8]] | None: ...
 def resize16(
     image: npt.NDArray[np.uint16],
     sizes: Sizes,

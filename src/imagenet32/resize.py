@@ -170,6 +170,15 @@ _NEWEST_FILTERS = {name: _NATIVE[name] for name in FILTERS}  # the newest releas
 _NEWEST_RULES = release().rules
 
 
+def _squares(image: np.ndarray, sides: list, filter: Any) -> list[np.ndarray] | None:
+    """The commonest calls (a uint8 array to squares, defaults otherwise) straight to the
+    core; None when the call is not that simple after all and needs the general path."""
+    native = _NEWEST_FILTERS.get(filter) if type(filter) is str else None
+    if native is None or not all(type(s) is int and 0 < s <= _MAX_SIDE for s in sides):
+        return None
+    return _core.resize8_squares(image, sides, native, _NEWEST_RULES)
+
+
 def _simd(simd: str | None) -> str:
     if simd is None or simd == "auto":
         return ""
@@ -379,12 +388,9 @@ def resize(
     the same.
     """
     if type(image) is np.ndarray and type(size) is int and box is reducing_gap is pillow is simd is None:
-        # The commonest call, with the least overhead; None when it is not that simple after all.
-        native = _NEWEST_FILTERS.get(filter) if type(filter) is str else None
-        if native is not None and 0 < size <= _MAX_SIDE:
-            out = _core.resize8_simple(image, size, size, native, _NEWEST_RULES)
-            if out is not None:
-                return out
+        out = _squares(image, [size], filter)  # the commonest call, with the least overhead
+        if out is not None:
+            return out[0]
     rel = _release(pillow)
     sizes = [_size(size)]
     f = _filter(filter, rel)
@@ -409,6 +415,10 @@ def resize_many(
     Each output is byte-identical to its own :func:`resize` call. (BOX shares
     one pass over the input between the sizes; the other filters run per size.)
     """
+    if type(image) is np.ndarray and type(sizes) is list and box is reducing_gap is pillow is simd is None:
+        out = _squares(image, sizes, filter)  # the dataset call, with the least overhead
+        if out is not None:
+            return out
     rel = _release(pillow)
     if isinstance(sizes, (int, np.integer)) or not isinstance(sizes, Sequence):
         raise TypeError(f"sizes must be a sequence of sizes, not {sizes!r}")
