@@ -205,10 +205,13 @@ py::list resize8_batch(const py::list& images, const SizeList& sizes, std::optio
 }
 
 // resize8 for the commonest calls, a whole uint8 image (C-contiguous, not
-// empty) to squares of modest buffers, with the least overhead. None for
-// anything else: Python then takes the general path, which checks everything.
-py::object resize8_squares(const py::handle& image, const std::vector<int>& sides, Filter filter,
+// empty) to one square (`sides` an int: an array back) or several (a list:
+// a list back) of modest buffers, with the least overhead. None for anything
+// else: Python then takes the general path, which checks everything.
+py::object resize8_squares(const py::handle& image, const py::handle& sides_arg, Filter filter,
                            const Rules& rules) {
+    const bool one = py::isinstance<py::int_>(sides_arg);
+    const std::vector<int> sides = one ? std::vector<int>{sides_arg.cast<int>()} : sides_arg.cast<std::vector<int>>();
     constexpr long long kModest = 1LL << 28;  // bytes of the largest buffer
     if (!py::isinstance<py::array_t<uint8_t>>(image)) return py::none();
     const auto a = py::reinterpret_borrow<py::array>(image);
@@ -230,6 +233,7 @@ py::object resize8_squares(const py::handle& image, const std::vector<int>& side
         const Box whole{0, 0, double(v.width), double(v.height)};
         out = resize_many(v, sizes, whole, std::nullopt, channels % 2 == 0, filter, rules, engine);
     }
+    if (one) return to_numpy(std::move(out[0]), a.ndim() == 2);
     py::list result;
     for (Image<uint8_t>& img : out) result.append(to_numpy(std::move(img), a.ndim() == 2));
     return std::move(result);

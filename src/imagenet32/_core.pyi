@@ -62,8 +62,8 @@ def resize8(
     simd: str = "",
 ) -> list[npt.NDArray[np.uint8]]: ...
 def resize8_squares(
-    image: Any, sides: list[int], filter: Filter, rules: Rules
-) -> list[npt.NDArray[np.uint8]] | None: ...
+    image: Any, sides: int | list[int], filter: Filter, rules: Rules
+) -> npt.NDArray[np.uint8] | list[npt.NDArray[np.uint8]] | None: ...
 def resize16(
     image: npt.NDArray[np.uint16],
     sizes: Sizes,

@@ -171,8 +171,8 @@ _NEWEST_RULES = release().rules
 
 
 def _squares(image: np.ndarray, sides: list, filter: Any) -> list[np.ndarray] | None:
-    """The commonest calls (a uint8 array to squares, defaults otherwise) straight to the
-    core; None when the call is not that simple after all and needs the general path."""
+    """resize_many's commonest call (a uint8 array to squares, defaults otherwise) straight
+    to the core; None when the call is not that simple after all and needs the general path."""
     native = _NEWEST_FILTERS.get(filter) if type(filter) is str else None
     if native is None or not all(type(s) is int and 0 < s <= _MAX_SIDE for s in sides):
         return None
@@ -388,9 +388,11 @@ def resize(
     the same.
     """
     if type(image) is np.ndarray and type(size) is int and box is reducing_gap is pillow is simd is None:
-        out = _squares(image, [size], filter)  # the commonest call, with the least overhead
-        if out is not None:
-            return out[0]
+        native = _NEWEST_FILTERS.get(filter) if type(filter) is str else None
+        if native is not None and 0 < size <= _MAX_SIDE:  # the commonest call, with the least overhead
+            out = _core.resize8_squares(image, size, native, _NEWEST_RULES)
+            if out is not None:
+                return out
     rel = _release(pillow)
     sizes = [_size(size)]
     f = _filter(filter, rel)
