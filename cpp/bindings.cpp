@@ -91,7 +91,7 @@ Engine<uint8_t> engine8(const Rules& rules, const Backend& backend) {
     e.passes = [rules, &backend](const View<uint8_t>& src, const std::vector<CorePlan>& plans) {
         return passes8(src, plans, rules, backend);
     };
-    e.reduce = reduce8;
+    e.reduce = backend.reduce8;
     return e;
 }
 
@@ -240,10 +240,12 @@ py::object resize8_squares(const py::handle& image, const py::handle& sides_arg,
 }
 
 // Image.reduce of an 8-bit image (premultiplied when it has alpha), or of an I or F image.
-py::array reduce_array(const py::array& src, int fx, int fy, const std::array<int, 4>& b, bool alpha) {
+py::array reduce_array(const py::array& src, int fx, int fy, const std::array<int, 4>& b, bool alpha,
+                       const std::string& simd) {
     const IntBox box{b[0], b[1], b[2], b[3]};
     if (py::isinstance<py::array_t<uint8_t>>(src)) {
         const View<uint8_t> v = view_of<uint8_t>(src);
+        const auto reduce8 = backend_of(simd).reduce8;
         Image<uint8_t> out;
         {
             py::gil_scoped_release release;
@@ -317,7 +319,7 @@ void register_bindings(py::module_& m) {
     m.def("resize8_batch", &resize8_batch, py::arg("images"), py::arg("sizes"), py::arg("gap"), py::arg("alpha"),
           py::arg("filter"), py::arg("rules"), py::arg("simd") = "", py::arg("threads") = 1);
     m.def("reduce", &reduce_array, py::arg("image"), py::arg("fx"), py::arg("fy"), py::arg("box"),
-          py::arg("alpha") = false);
+          py::arg("alpha") = false, py::arg("simd") = "");
     m.def("arrow_pixels", &arrow_pixels, py::arg("schema"), py::arg("array"), py::arg("width"), py::arg("height"),
           "A numpy view (no copy) of the pixels of a Pillow image exported through the Arrow C data interface.");
     m.def("simd_backends", [] {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import reference
 from helpers import INSTALLED, INSTALLED_COVERED, random_image, simd_backends
 from hypothesis import given
 from hypothesis import strategies as st
@@ -269,6 +270,38 @@ def test_simd_kernels_match_the_scalar_reference(width, height, out_w, out_h, ch
     reference = imagenet32.resize(image, (out_w, out_h), filter=name, simd="scalar")
     for simd in simd_backends():
         assert np.array_equal(imagenet32.resize(image, (out_w, out_h), filter=name, simd=simd), reference)
+
+
+@given(width=st.integers(1, 200), height=st.integers(1, 50), fx=st.integers(1, 40), fy=st.integers(1, 40),
+       channels=st.sampled_from([None, 2, 3, 4]), use_box=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_simd_reduce_matches_the_scalar_reference(width, height, fx, fy, channels, use_box, seed):
+    """The SIMD reduce sums blocks of up to 257 samples in 16-bit lanes and
+    larger ones in 32-bit lanes: both against the scalar loop."""
+    rng = np.random.default_rng(seed)
+    image = random_image(rng, height, width, channels)
+    box = None
+    if use_box:
+        x0, y0 = int(rng.integers(0, width)), int(rng.integers(0, height))
+        box = (x0, y0, int(rng.integers(x0 + 1, width + 1)), int(rng.integers(y0 + 1, height + 1)))
+    reference = imagenet32.reduce(image, (fx, fy), box, simd="scalar")
+    for simd in simd_backends():
+        assert np.array_equal(imagenet32.reduce(image, (fx, fy), box, simd=simd), reference)
+
+
+@pytest.mark.parametrize("simd", simd_backends())
+@pytest.mark.parametrize(("width", "height", "fx", "fy"), [
+    (3, 600, 1, 257),   # the largest block summed in 16 bits, all 255: 65,535
+    (600, 3, 258, 1),   # one sample more: 32-bit sums
+    (40, 700, 3, 300),  # over 257 rows: the columns are summed in runs
+    (1030, 2, 520, 2),
+])
+@pytest.mark.parametrize("value", [255, None])
+def test_reduce_of_large_blocks(simd, width, height, fx, fy, value):
+    """The largest sums, exact: white images and random ones against the plain formula."""
+    rng = np.random.default_rng(width * height)
+    image = np.full((height, width, 3), 255, np.uint8) if value else random_image(rng, height, width, 3)
+    expected = reference.reduce(image, fx, fy, (0, 0, width, height))
+    assert np.array_equal(imagenet32.reduce(image, (fx, fy), simd=simd), expected)
 
 
 @pytest.mark.parametrize("name", FILTERS)

@@ -512,6 +512,7 @@ def reduce(
     box: Sequence[int] | None = None,
     *,
     pillow: str | None = None,
+    simd: str | None = None,
 ) -> Any:
     """``Image.reduce(factor, box)``, byte for byte: each output is the rounded
     mean of a factor x factor block (partial blocks at the right and bottom).
@@ -519,7 +520,8 @@ def reduce(
     ``image`` is as for :func:`resize`: uint8 L, LA, RGB, RGBA arrays, int32
     (I) and float32 (F) arrays, or a ``PIL.Image`` of a mode Pillow reduces
     (not 1, P or I;16). ``factor`` is an int or ``(fx, fy)``; ``box`` is an
-    integer region. Pillow has had ``reduce`` since 7.0.
+    integer region. Pillow has had ``reduce`` since 7.0. ``simd`` forces a
+    kernel set for 8-bit images, as for :func:`resize`.
     """
     rel = _release(pillow)
     if not rel.has_reduce:
@@ -540,7 +542,7 @@ def reduce(
         x0, y0, x1, y1 = int_box
         out = np.ascontiguousarray(pixels[y0:y1, x0:x1])
     else:
-        out = _core.reduce(pixels, fx, fy, int_box, alpha)
+        out = _core.reduce(pixels, fx, fy, int_box, alpha, _simd(simd))
     if not isinstance(image, Image.Image):
         return out
     if out.ndim == 3 and out.shape[2] != len(bands):

@@ -5,6 +5,7 @@
 
 #include "box8.hpp"
 #include "conv8.hpp"
+#include "reduce.hpp"
 
 namespace imagenet32 {
 
@@ -14,8 +15,10 @@ struct Backend {
     void (*box_v)(const View<uint8_t>&, const VTask*, std::size_t);
     void (*conv_h)(const View<uint8_t>&, const ConvTask&);
     void (*conv_v)(const View<uint8_t>&, const ConvTask&);
+    Image<uint8_t> (*reduce8)(const View<uint8_t>&, int fx, int fy, const IntBox&);
 };
 
-inline const Backend kScalar{"scalar", scalar::box_h_tasks, scalar::box_v_tasks, scalar::conv_h, scalar::conv_v};
+inline const Backend kScalar{"scalar", scalar::box_h_tasks, scalar::box_v_tasks, scalar::conv_h, scalar::conv_v,
+                             scalar::reduce8};
 
 }  // namespace imagenet32

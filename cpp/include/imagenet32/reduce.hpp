@@ -30,10 +30,24 @@ void check_reduce(const View<T>& src, int fx, int fy, const IntBox& box) {
         throw std::invalid_argument("reduce box must be a non-empty region of the image");
 }
 
-// The 8-bit rule: ((sum + n / 2) * multiplier mod 2^32) >> 24. Each output
-// row sums its block of source rows column by column (a loop the compiler
-// vectorises), then adds fx adjacent pixels of those sums per channel; FX is
-// fx when it is known at compile time (the common small factors), else 0.
+// The 8-bit rule: ((sum + n / 2) * multiplier mod 2^32) >> 24.
+// The last, partial block of a row: `width` columns of sums over `rows` rows.
+template <int C>
+void reduce8_partial_block(const uint32_t* column, int width, int rows, uint8_t* dst) {
+    const uint32_t n = static_cast<uint32_t>(width * rows), multiplier = reduce_multiplier(n);
+    for (int c = 0; c < C; ++c) {
+        uint32_t sum = n / 2;
+        for (int k = 0; k < width; ++k) sum += column[k * C + c];
+        dst[c] = static_cast<uint8_t>((sum * multiplier) >> 24);
+    }
+}
+
+namespace scalar {
+
+// Each output row sums its block of source rows column by column (a loop the
+// compiler vectorises), then adds fx adjacent pixels of those sums per
+// channel; FX is fx when it is known at compile time (the common small
+// factors), else 0.
 template <int C, int FX>
 void reduce8_finish(const uint32_t* column, int in_w, int fx, int rows, uint8_t* dst) {
     if constexpr (FX > 0) fx = FX;
@@ -47,16 +61,9 @@ void reduce8_finish(const uint32_t* column, int in_w, int fx, int rows, uint8_t*
             dst[x * C + c] = static_cast<uint8_t>((sum * multiplier) >> 24);
         }
     }
-    if (whole * fx < in_w) {  // the last, partial block
-        const int width = in_w - whole * fx;
-        const uint32_t m = static_cast<uint32_t>(width * rows), mult = reduce_multiplier(m);
-        const uint32_t* col = column + static_cast<std::ptrdiff_t>(whole) * fx * C;
-        for (int c = 0; c < C; ++c) {
-            uint32_t sum = m / 2;
-            for (int k = 0; k < width; ++k) sum += col[k * C + c];
-            dst[whole * C + c] = static_cast<uint8_t>((sum * mult) >> 24);
-        }
-    }
+    if (whole * fx < in_w)
+        reduce8_partial_block<C>(column + static_cast<std::ptrdiff_t>(whole) * fx * C, in_w - whole * fx, rows,
+                                 dst + whole * C);
 }
 
 template <int C>
@@ -92,6 +99,8 @@ inline Image<uint8_t> reduce8(const View<uint8_t>& src, int fx, int fy, const In
     }
     return out;
 }
+
+}  // namespace scalar
 
 // The 32-bit rule (I and F), summed in Pillow's order: a whole block adds
 // partial sums of 2x2 quads (then of the odd column, row and corner), taken in

@@ -10,11 +10,13 @@
 #include "backend.hpp"
 #include "box8_avx2.hpp"
 #include "conv8_avx2.hpp"
+#include "reduce8_avx2.hpp"
 
 namespace imagenet32 {
 
 #if IMAGENET32_HAVE_AVX2
-inline const Backend kAvx2{"avx2", avx2::box_h_tasks, avx2::box_v_tasks, avx2::conv_h_task, avx2::conv_v_task};
+inline const Backend kAvx2{"avx2", avx2::box_h_tasks, avx2::box_v_tasks, avx2::conv_h_task, avx2::conv_v_task,
+                           avx2::reduce8};
 #endif
 
 inline bool cpu_has_avx2() {
