@@ -242,6 +242,12 @@ def test_nearest_steps_like_pillow(width, height, out, seed):
         assert np.array_equal(imagenet32.resize(image, size, filter="nearest"), expected)
 
 
+def integer_box(rng: np.random.Generator, width: int, height: int) -> tuple[int, int, int, int]:
+    """A random non-empty region of a width x height image, in whole pixels."""
+    x0, y0 = int(rng.integers(0, width)), int(rng.integers(0, height))
+    return x0, y0, int(rng.integers(x0 + 1, width + 1)), int(rng.integers(y0 + 1, height + 1))
+
+
 @needs_pillow
 @pytest.mark.parametrize("mode", ["L", "LA", "RGB", "RGBA", "RGBX", "CMYK", "La", "I", "F"])
 @given(width=st.integers(1, 70), height=st.integers(1, 70), fx=st.integers(1, 9), fy=st.integers(1, 9),
@@ -249,10 +255,7 @@ def test_nearest_steps_like_pillow(width, height, out, seed):
 def test_reduce_matches_installed_pillow(mode, width, height, fx, fy, use_box, seed):
     rng = np.random.default_rng(seed)
     im = make_image(rng, mode, width, height)
-    box = None
-    if use_box:
-        x0, y0 = int(rng.integers(0, width)), int(rng.integers(0, height))
-        box = (x0, y0, int(rng.integers(x0 + 1, width + 1)), int(rng.integers(y0 + 1, height + 1)))
+    box = integer_box(rng, width, height) if use_box else None
     expected = im.reduce((fx, fy), box)
     got = imagenet32.reduce(im, (fx, fy), box, pillow=INSTALLED)
     assert (got.mode, got.size, got.tobytes()) == (expected.mode, expected.size, expected.tobytes())
@@ -279,10 +282,7 @@ def test_simd_reduce_matches_the_scalar_reference(width, height, fx, fy, channel
     larger ones in 32-bit lanes: both against the scalar loop."""
     rng = np.random.default_rng(seed)
     image = random_image(rng, height, width, channels)
-    box = None
-    if use_box:
-        x0, y0 = int(rng.integers(0, width)), int(rng.integers(0, height))
-        box = (x0, y0, int(rng.integers(x0 + 1, width + 1)), int(rng.integers(y0 + 1, height + 1)))
+    box = integer_box(rng, width, height) if use_box else None
     reference = imagenet32.reduce(image, (fx, fy), box, simd="scalar")
     for simd in simd_backends():
         assert np.array_equal(imagenet32.reduce(image, (fx, fy), box, simd=simd), reference)

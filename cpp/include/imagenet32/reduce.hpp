@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 #include "pixels.hpp"
@@ -40,6 +41,21 @@ void reduce8_partial_block(const uint32_t* column, int width, int rows, uint8_t*
         for (int k = 0; k < width; ++k) sum += column[k * C + c];
         dst[c] = static_cast<uint8_t>((sum * multiplier) >> 24);
     }
+}
+
+// The fx x fy reduction of box, its rows filled by rows(channels, out) with
+// the channel count as a std::integral_constant (each kernel is a template on it).
+template <class Rows>
+Image<uint8_t> reduce8_by(const View<uint8_t>& src, int fx, int fy, const IntBox& box, const Rows& rows) {
+    check_reduce(src, fx, fy, box);
+    Image<uint8_t> out(ceil_div(box.x1 - box.x0, fx), ceil_div(box.y1 - box.y0, fy), src.channels);
+    switch (src.channels) {
+        case 1: rows(std::integral_constant<int, 1>{}, out); break;
+        case 2: rows(std::integral_constant<int, 2>{}, out); break;
+        case 3: rows(std::integral_constant<int, 3>{}, out); break;
+        default: rows(std::integral_constant<int, 4>{}, out); break;
+    }
+    return out;
 }
 
 namespace scalar {
@@ -89,15 +105,9 @@ void reduce8_rows(const View<uint8_t>& src, int fx, int fy, const IntBox& box, I
 }
 
 inline Image<uint8_t> reduce8(const View<uint8_t>& src, int fx, int fy, const IntBox& box) {
-    check_reduce(src, fx, fy, box);
-    Image<uint8_t> out(ceil_div(box.x1 - box.x0, fx), ceil_div(box.y1 - box.y0, fy), src.channels);
-    switch (src.channels) {
-        case 1: reduce8_rows<1>(src, fx, fy, box, out); break;
-        case 2: reduce8_rows<2>(src, fx, fy, box, out); break;
-        case 3: reduce8_rows<3>(src, fx, fy, box, out); break;
-        default: reduce8_rows<4>(src, fx, fy, box, out); break;
-    }
-    return out;
+    return reduce8_by(src, fx, fy, box, [&](auto channels, Image<uint8_t>& out) {
+        reduce8_rows<decltype(channels)::value>(src, fx, fy, box, out);
+    });
 }
 
 }  // namespace scalar

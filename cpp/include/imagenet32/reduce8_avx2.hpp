@@ -160,16 +160,10 @@ IMAGENET32_AVX2 void reduce8_rows(const View<uint8_t>& src, int fx, int fy, cons
     else reduce8_rows<C, uint32_t>(src, fx, fy, box, out);
 }
 
-IMAGENET32_AVX2 inline Image<uint8_t> reduce8(const View<uint8_t>& src, int fx, int fy, const IntBox& box) {
-    check_reduce(src, fx, fy, box);
-    Image<uint8_t> out(ceil_div(box.x1 - box.x0, fx), ceil_div(box.y1 - box.y0, fy), src.channels);
-    switch (src.channels) {
-        case 1: reduce8_rows<1>(src, fx, fy, box, out); break;
-        case 2: reduce8_rows<2>(src, fx, fy, box, out); break;
-        case 3: reduce8_rows<3>(src, fx, fy, box, out); break;
-        default: reduce8_rows<4>(src, fx, fy, box, out); break;
-    }
-    return out;
+inline Image<uint8_t> reduce8(const View<uint8_t>& src, int fx, int fy, const IntBox& box) {
+    return reduce8_by(src, fx, fy, box, [&](auto channels, Image<uint8_t>& out) {
+        reduce8_rows<decltype(channels)::value>(src, fx, fy, box, out);
+    });
 }
 
 }  // namespace avx2
