@@ -69,9 +69,11 @@ IMAGENET32_AVX2 void reduce_column_sums(const View<uint8_t>& src, std::ptrdiff_t
 }
 
 // For the 32 positions i, i + 1, ...: the sums of col[i + k * C], k < fx,
-// as four vectors of 32-bit lanes in order.
-template <int C>
+// as four vectors of 32-bit lanes in order. FX is fx when known at compile
+// time (the small factors), else 0.
+template <int C, int FX>
 IMAGENET32_AVX2 inline void block_sums(const uint16_t* col, int fx, __m256i s[4]) {
+    if constexpr (FX > 0) fx = FX;
     __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();  // fx * fy <= 257: 16 bits suffice
     for (int k = 0; k < fx; ++k) {
         lo = _mm256_add_epi16(lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col + k * C)));
@@ -83,8 +85,9 @@ IMAGENET32_AVX2 inline void block_sums(const uint16_t* col, int fx, __m256i s[4]
     s[3] = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(hi, 1));
 }
 
-template <int C>
+template <int C, int FX>
 IMAGENET32_AVX2 inline void block_sums(const uint32_t* col, int fx, __m256i s[4]) {
+    if constexpr (FX > 0) fx = FX;
     for (int v = 0; v < 4; ++v) {
         s[v] = _mm256_setzero_si256();
         for (int k = 0; k < fx; ++k)
@@ -111,7 +114,7 @@ IMAGENET32_AVX2 inline __m128i block_starts(int fx, int per) {
     return _mm_load_si128(reinterpret_cast<const __m128i*>(pick));
 }
 
-template <int C, class Sum>
+template <int C, class Sum, int FX>
 IMAGENET32_AVX2 void reduce8_rows(const View<uint8_t>& src, int fx, int fy, const IntBox& box, Image<uint8_t>& out) {
     const int in_w = box.x1 - box.x0, bytes = in_w * C;
     const int whole = in_w / fx;        // blocks of full width
@@ -135,7 +138,7 @@ IMAGENET32_AVX2 void reduce8_rows(const View<uint8_t>& src, int fx, int fy, cons
         uint8_t* packed = row.data();
         for (int i = 0; i < starts; i += 32) {
             __m256i s[4];
-            block_sums<C>(sums + i, fx, s);
+            block_sums<C, FX>(sums + i, fx, s);
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(f + i), finish_bytes(s, half, multiplier));
         }
         if (per > 0) {
@@ -156,8 +159,13 @@ IMAGENET32_AVX2 void reduce8_rows(const View<uint8_t>& src, int fx, int fy, cons
 template <int C>
 IMAGENET32_AVX2 void reduce8_rows(const View<uint8_t>& src, int fx, int fy, const IntBox& box, Image<uint8_t>& out) {
     constexpr long long kSums16 = 257;  // blocks of at most 257 samples sum to 16 bits
-    if (static_cast<long long>(fx) * fy <= kSums16) reduce8_rows<C, uint16_t>(src, fx, fy, box, out);
-    else reduce8_rows<C, uint32_t>(src, fx, fy, box, out);
+    if (static_cast<long long>(fx) * fy > kSums16) return reduce8_rows<C, uint32_t, 0>(src, fx, fy, box, out);
+    switch (fx) {
+        case 2: reduce8_rows<C, uint16_t, 2>(src, fx, fy, box, out); break;
+        case 3: reduce8_rows<C, uint16_t, 3>(src, fx, fy, box, out); break;
+        case 4: reduce8_rows<C, uint16_t, 4>(src, fx, fy, box, out); break;
+        default: reduce8_rows<C, uint16_t, 0>(src, fx, fy, box, out); break;
+    }
 }
 
 inline Image<uint8_t> reduce8(const View<uint8_t>& src, int fx, int fy, const IntBox& box) {
