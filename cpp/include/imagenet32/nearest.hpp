@@ -32,15 +32,15 @@ inline std::vector<int> nearest_positions(float lo, float hi, int out, int in, b
 // `cols` (positions only grow); those past it are outside the image (0).
 // `moves` of the valid ones, chosen so that reads and writes stay inside the
 // rows, copy 3-byte pixels with one 4-byte move each: the next pixel
-// rewrites the extra byte.
+// rewrites the extra byte. `offsets` are the valid positions in samples.
 template <class T, int C>
-void gather_row(const T* in, const std::vector<int>& cols, int valid, int moves, T* out) {
+void gather_row(const T* in, const std::ptrdiff_t* offsets, int n, int valid, int moves, T* out) {
     int x = 0;
     if constexpr (sizeof(T) * C == 3) {
-        for (; x < moves; ++x) std::memcpy(out + x * C, in + static_cast<std::ptrdiff_t>(cols[x]) * C, 4);
+        for (; x < moves; ++x) std::memcpy(out + x * C, in + offsets[x], 4);
     }
-    for (; x < valid; ++x) std::memcpy(out + x * C, in + static_cast<std::ptrdiff_t>(cols[x]) * C, sizeof(T) * C);
-    std::fill(out + static_cast<std::ptrdiff_t>(valid) * C, out + cols.size() * C, T{});
+    for (; x < valid; ++x) std::memcpy(out + x * C, in + offsets[x], sizeof(T) * C);
+    std::fill(out + static_cast<std::ptrdiff_t>(valid) * C, out + static_cast<std::ptrdiff_t>(n) * C, T{});
 }
 
 template <class T, int C>
@@ -50,13 +50,17 @@ void gather(const View<T>& src, const std::vector<int>& rows, const std::vector<
     while (valid < n && cols[valid] >= 0) ++valid;
     int moves = std::min(valid, n - 1);  // the row's last pixel is copied exactly
     while (moves > 0 && cols[moves - 1] + 1 >= src.width) --moves;  // and so is the source row's last pixel
+    // Offsets in a local array: the byte stores below may alias a vector's own pointers.
+    std::vector<std::ptrdiff_t> offsets(static_cast<std::size_t>(valid));
+    for (int x = 0; x < valid; ++x) offsets[x] = static_cast<std::ptrdiff_t>(cols[x]) * C;
+    const std::ptrdiff_t* at = offsets.data();
     for (int y = 0; y < out.height(); ++y) {
         if (rows[y] < 0) {
             std::fill(out.row(y), out.row(y) + out.stride(), T{});
         } else if (y > 0 && rows[y] == rows[y - 1]) {
             std::memcpy(out.row(y), out.row(y - 1), static_cast<std::size_t>(out.stride()) * sizeof(T));
         } else {
-            gather_row<T, C>(src.row(rows[y]), cols, valid, moves, out.row(y));
+            gather_row<T, C>(src.row(rows[y]), at, n, valid, moves, out.row(y));
         }
     }
 }
