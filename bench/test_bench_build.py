@@ -88,6 +88,21 @@ def test_build_all_four_sizes(benchmark, tree, tmp_path, competitor):
         benchmark.pedantic(original_procedure, args=(files,), rounds=1, iterations=1)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_build_scales_with_workers(benchmark, tree, tmp_path, workers):
+    """The same build on one worker and on two (this machine has two cores)."""
+    train, devkit, files = tree
+    benchmark.group = f"build from {len(files)} JPEGs by --workers"
+    runs = iter(range(1000))
+
+    def run():
+        return build(train, None, devkit, tmp_path / f"out{next(runs)}", pillow="13.0", workers=workers,
+                     progress=False)
+
+    run()  # warm up: Numba's cache, the page cache
+    benchmark.pedantic(run, rounds=3, iterations=1)
+
+
 def test_the_build_equals_the_original_procedure(tree, tmp_path):
     """What the benchmark times is the same work: identical rows (in the seeded order)."""
     import pickle
