@@ -97,3 +97,25 @@ def test_resize_batch_threads(benchmark, threads, smoke):
     images = [image_of(SHAPES[i % 4]) for i in range(8 if smoke else 64)]
     benchmark.group = "resize_batch of 64 ImageNet shapes to 64, 32, 16, 8"
     benchmark(imagenet32.resize_batch, images, DATASET_SIZES, threads=threads)
+
+
+@pytest.mark.parametrize("size", DATASET_SIZES)
+@pytest.mark.parametrize("competitor", ["imagenet32", PILLOW_NAME])
+def test_dataset_sizes_over_many_images(benchmark, competitor, size, smoke):
+    """Each dataset size over 100 different images of ImageNet shapes (caches
+    cold); for Pillow-SIMD, how many of them it resizes differently from Pillow
+    (imagenet32's bytes are Pillow's)."""
+    shapes = SHAPES[:4] + [(333, 500)]
+    images = [photo_like(np.random.default_rng(i), shapes[i % 5][1], shapes[i % 5][0])
+              for i in range(10 if smoke else 100)]
+    pil_images = [Image.fromarray(a) for a in images]
+    benchmark.group = f"BOX to {size}x{size}, {len(images)} ImageNet shapes"
+    if competitor == "imagenet32":
+        benchmark(lambda: [imagenet32.resize(a, size) for a in images])
+        return
+    outs = [np.asarray(im.resize((size, size), BOX)) for im in pil_images]
+    exact = [imagenet32.resize(a, size) for a in images]
+    differing = [differing_bytes(o, e) for o, e in zip(outs, exact)]
+    benchmark.extra_info["bytes differing from Pillow"] = sum(differing)
+    benchmark.extra_info["images differing from Pillow"] = sum(d > 0 for d in differing)
+    benchmark(lambda: [im.resize((size, size), BOX) for im in pil_images])
