@@ -68,7 +68,7 @@ def image_array(im: Image.Image) -> np.ndarray:
 
 def run(case, image, release, simd=None):
     if case["op"] == "reduce":
-        return imagenet32.reduce(image, tuple(case["factor"]), case["box"], pillow=release)
+        return imagenet32.reduce(image, tuple(case["factor"]), case["box"], pillow=release, simd=simd)
     box = None if case["box"] is None else tuple(case["box"])
     return imagenet32.resize(image, tuple(case["size"]), filter=case["filter"], box=box,
                              reducing_gap=case["reducing_gap"], pillow=release, simd=simd)
