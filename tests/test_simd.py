@@ -34,6 +34,22 @@ def test_backend_matches_scalar(simd, image, sizes, pillow):
 
 
 @pytest.mark.parametrize("simd", SIMD)
+@given(width=st.integers(16, 3000), height=st.integers(1, 6), channels=st.sampled_from([None, 2, 3, 4]),
+       shrink=st.floats(4.0, 400.0), seed=st.integers(0, 2**32 - 1), white=st.booleans(),
+       box=st.none() | st.tuples(st.floats(0.0, 0.4), st.floats(0.6, 1.0)))
+def test_strong_horizontal_downscales(simd, width, height, channels, shrink, seed, white, box):
+    """One output size from wide rows: windows of 4 to 400 pixels, the case
+    where the AVX-512 pass sums each window on its own (one or several chunks)."""
+    image = random_image(np.random.default_rng(seed), height, width, channels)
+    if white:
+        image[:] = 255
+    out_w = max(1, int(width / shrink))
+    whole = None if box is None else (box[0] * width, 0.0, box[1] * width, float(height))
+    scalar = imagenet32.resize(image, (out_w, height), box=whole, simd="scalar")
+    assert np.array_equal(imagenet32.resize(image, (out_w, height), box=whole, simd=simd), scalar)
+
+
+@pytest.mark.parametrize("simd", SIMD)
 @pytest.mark.parametrize("channels", [None, 2, 3, 4])
 def test_long_windows_and_row_ends(simd, channels):
     """Windows over 257 pixels (summed in pieces), and every row-end alignment."""

@@ -384,7 +384,7 @@ def resize(
     Pillow's. ``pillow`` names the release whose bytes to reproduce ('4.1.1',
     '6.2', '12.3', '13.0'; default: the newest behaviour); releases before 4.3
     had no ``box``, before 7.0 no ``reducing_gap``, before 13.0 no MKS
-    filters. ``simd`` forces a kernel set ('scalar', 'avx2'); the output is
+    filters. ``simd`` forces a kernel set ('scalar', 'avx2', 'avx512'); the output is
     the same.
     """
     if type(image) is np.ndarray and type(size) is int and box is reducing_gap is pillow is simd is None:

@@ -9,6 +9,7 @@
 
 #include "backend.hpp"
 #include "box8_avx2.hpp"
+#include "box8_avx512.hpp"
 #include "conv8_avx2.hpp"
 #include "reduce8_avx2.hpp"
 
@@ -17,12 +18,26 @@ namespace imagenet32 {
 #if IMAGENET32_HAVE_AVX2
 inline const Backend kAvx2{"avx2", avx2::box_h_tasks, avx2::box_v_tasks, avx2::conv_h_task, avx2::conv_v_task,
                            avx2::reduce8};
+// AVX-512 changes only the horizontal BOX pass; the rest is AVX2's.
+inline const Backend kAvx512{"avx512", avx512::box_h_tasks, avx2::box_v_tasks, avx2::conv_h_task,
+                             avx2::conv_v_task, avx2::reduce8};
 #endif
 
 inline bool cpu_has_avx2() {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#if IMAGENET32_HAVE_AVX2
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2");
+#else
+    return false;
+#endif
+}
+
+// The AVX-512 subsets the kernels use (libgcc also checks that the OS saves the registers).
+inline bool cpu_has_avx512() {
+#if IMAGENET32_HAVE_AVX2
+    __builtin_cpu_init();
+    return cpu_has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
 #else
     return false;
 #endif
@@ -32,6 +47,7 @@ inline bool cpu_has_avx2() {
 inline std::vector<const Backend*> usable_backends() {
     std::vector<const Backend*> out;
 #if IMAGENET32_HAVE_AVX2
+    if (cpu_has_avx512()) out.push_back(&kAvx512);
     if (cpu_has_avx2()) out.push_back(&kAvx2);
 #endif
     out.push_back(&kScalar);
