@@ -56,7 +56,6 @@ struct DirectTask {
         offset.clear();
         chunk_end.clear();
         k.clear();
-        multi = false;
         const int padded = (t.out_w + 3) / 4 * 4;
         for (int i = 0; i < padded; ++i) {
             const Window& w = t.windows[std::min(i, t.out_w - 1)];
@@ -67,9 +66,9 @@ struct DirectTask {
                 offset.push_back((w.start + p) * channels);
                 p += kChunk;
             } while (p < w.count);
-            multi = multi || w.count > kChunk;
             chunk_end.push_back(static_cast<int32_t>(offset.size()));
         }
+        multi = offset.size() > chunk_end.size();
         for (int i = 0; i < padded; i += 4)
             for (int j : {0, 2, 1, 3}) k.push_back(t.windows[std::min(i + j, t.out_w - 1)].k);
     }
@@ -132,9 +131,9 @@ struct DirectRow {
         if constexpr (!Multi) {
             return chunk(in, w);
         } else {
-            __m512i s = chunk(in, w == 0 ? 0 : chunk_end[w - 1]);
-            for (int i = (w == 0 ? 0 : chunk_end[w - 1]) + 1; i < chunk_end[w]; ++i)
-                s = _mm512_add_epi64(s, chunk(in, i));
+            const int begin = w == 0 ? 0 : chunk_end[w - 1];
+            __m512i s = chunk(in, begin);
+            for (int i = begin + 1; i < chunk_end[w]; ++i) s = _mm512_add_epi64(s, chunk(in, i));
             return s;
         }
     }
