@@ -132,7 +132,8 @@ def test_failures_are_decode_errors(tmp_path, monkeypatch):
     Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(jpeg)
     truncated = tmp_path / "cut.JPEG"
     truncated.write_bytes(jpeg.read_bytes()[:300])
-    cases = {empty: "empty file", text: "not an image", truncated: "(?i)truncated", tmp_path / "none.JPEG": "cannot read"}
+    cases = {empty: "empty file", text: "not an image", truncated: "(?i)truncated", tmp_path / "none.JPEG": "cannot read",
+             tmp_path: "cannot read"}
     for path, reason in cases.items():
         with pytest.raises(DecodeError, match=reason):
             decode_rgb(path, NEW)

@@ -138,6 +138,8 @@ def test_unknown_filters():
 def test_mks_filters_need_pillow_13():
     with pytest.raises(ValueError, match="Pillow 12.3 had no MKS2013 filter"):
         imagenet32.resize(RGB, 4, filter="mks2013", pillow="12.3")
+    with pytest.raises(ValueError, match="Pillow 4.1 had no MKS2013 filter"):
+        imagenet32.resize_many(RGB, [4, 2], filter="mks2013", pillow="4.1.1")
     with pytest.raises(ValueError, match="Pillow 9.5 had no MKS2021 filter"):
         imagenet32.resize_batch([RGB], [4], filter=Image.Resampling.MKS2021, pillow="9.5")
 

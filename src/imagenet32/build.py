@@ -205,8 +205,10 @@ class Split:
         """Labels in path-list order."""
         return np.load(self.work / f"{self.name}.labels.npy")
 
-    def path(self, index: int, offsets: np.ndarray, blob: bytes) -> Path:
-        return self.root / blob[offsets[index] : offsets[index + 1] - 1].decode("utf-8", "surrogateescape")
+    def path(self, index: int, offsets: np.ndarray, blob: bytes) -> str:
+        """The file of path-list entry ``index`` (a str: the build opens a million of them)."""
+        name = blob[offsets[index] : offsets[index + 1] - 1].decode("utf-8", "surrogateescape")
+        return f"{self.root}{os.sep}{name}"
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -294,21 +296,21 @@ def _work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, st
     split = _job.splits[name]
     rel = release(_job.pillow)
     offsets, blob = _split_paths(split)
-    order = split.order()
-    buffers = {o: np.zeros((end - start, o.row_bytes), dtype=np.uint8) for o in _job.outputs}
+    order = np.array(split.order()[start:end])  # out of the memory map once
+    sizes = list(_job.sizes)
+    outputs = _job.outputs  # each filter's sizes in turn, as the loop below makes them
+    buffers = [np.zeros((end - start, o.row_bytes), dtype=np.uint8) for o in outputs]
     skipped = []
-    for row in range(start, end):
-        path = split.path(int(order[row]), offsets, blob)
+    for i, index in enumerate(order.tolist()):
         try:
-            rgb = decode_rgb(path, rel, _scratch).pixels
+            rgb = decode_rgb(split.path(index, offsets, blob), rel, _scratch).pixels
         except DecodeError as error:
-            skipped.append((row, str(error)))
+            skipped.append((start + i, str(error)))
             continue
-        for filter_name in _job.filters:
-            resized = resize_many(rgb, list(_job.sizes), filter=filter_name, pillow=_job.pillow)
-            for size, out in zip(_job.sizes, resized):
-                pack_planes(out, buffers[Output(filter_name, size)][row - start])
-    for output, buffer in buffers.items():
+        resized = [out for f in _job.filters for out in resize_many(rgb, sizes, filter=f, pillow=_job.pillow)]
+        for out, buffer in zip(resized, buffers):
+            pack_planes(out, buffer[i])
+    for output, buffer in zip(outputs, buffers):
         fd = os.open(split.stage_file(output), os.O_WRONLY)
         try:
             os.pwrite(fd, buffer.tobytes(), start * output.row_bytes)
@@ -620,7 +622,7 @@ def build(
         order = split.order()
         for row in np.flatnonzero(checkpoint.status[name] == SKIPPED):
             path = split.path(int(order[row]), offsets, blob)
-            skipped_rows.append((name, str(path), reasons.get((name, int(row)), "unknown")))
+            skipped_rows.append((name, path, reasons.get((name, int(row)), "unknown")))
     with open(out / "skipped.csv.tmp", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["split", "path", "reason"])

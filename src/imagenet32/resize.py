@@ -166,17 +166,25 @@ def _filter(filter: FilterArg, rel: Release) -> _core.Filter:
 
 
 _FILTER_ARGS: dict[Any, _core.Filter] = {"box": _core.Filter.box}
-_NEWEST_FILTERS = {name: _NATIVE[name] for name in FILTERS}  # the newest release has every filter
-_NEWEST_RULES = release().rules
+_BY_NAME = {name: _NATIVE[name] for name in FILTERS}
 
 
-def _squares(image: np.ndarray, sides: list, filter: Any) -> list[np.ndarray] | None:
-    """resize_many's commonest call (a uint8 array to squares, defaults otherwise) straight
-    to the core; None when the call is not that simple after all and needs the general path."""
-    native = _NEWEST_FILTERS.get(filter) if type(filter) is str else None
-    if native is None or not all(type(s) is int and 0 < s <= _MAX_SIDE for s in sides):
+def _squares(image: np.ndarray, sides: int | list, filter: Any, pillow: str | None) -> Any:
+    """resize's and resize_many's commonest calls (a uint8 array to squares, no box or
+    gap: ``sides`` an int or a list of ints) straight to the core; None when the call is
+    not that simple after all and needs the general path, which checks everything."""
+    native = _BY_NAME.get(filter) if type(filter) is str else None
+    if native is None:
         return None
-    return _core.resize8_squares(image, sides, native, _NEWEST_RULES)
+    if type(sides) is int:
+        if not 0 < sides <= _MAX_SIDE:
+            return None
+    elif not all(type(s) is int and 0 < s <= _MAX_SIDE for s in sides):
+        return None
+    rel = _release(pillow)
+    if filter.startswith("mks") and not rel.has_mks:
+        return None
+    return _core.resize8_squares(image, sides, native, rel.rules)
 
 
 def _simd(simd: str | None) -> str:
@@ -387,12 +395,10 @@ def resize(
     filters. ``simd`` forces a kernel set ('scalar', 'avx2', 'avx512'); the output is
     the same.
     """
-    if type(image) is np.ndarray and type(size) is int and box is reducing_gap is pillow is simd is None:
-        native = _NEWEST_FILTERS.get(filter) if type(filter) is str else None
-        if native is not None and 0 < size <= _MAX_SIDE:  # the commonest call, with the least overhead
-            out = _core.resize8_squares(image, size, native, _NEWEST_RULES)
-            if out is not None:
-                return out
+    if type(image) is np.ndarray and type(size) is int and box is reducing_gap is simd is None:
+        out = _squares(image, size, filter, pillow)  # the commonest call, with the least overhead
+        if out is not None:
+            return out
     rel = _release(pillow)
     sizes = [_size(size)]
     f = _filter(filter, rel)
@@ -417,8 +423,8 @@ def resize_many(
     Each output is byte-identical to its own :func:`resize` call. (BOX shares
     one pass over the input between the sizes; the other filters run per size.)
     """
-    if type(image) is np.ndarray and type(sizes) is list and box is reducing_gap is pillow is simd is None:
-        out = _squares(image, sizes, filter)  # the dataset call, with the least overhead
+    if type(image) is np.ndarray and type(sizes) is list and box is reducing_gap is simd is None:
+        out = _squares(image, sizes, filter, pillow)  # the dataset call, with the least overhead
         if out is not None:
             return out
     rel = _release(pillow)
