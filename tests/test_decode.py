@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import imagenet32
-from imagenet32.decode import DecodeError, Scratch, cmyk_to_rgb, decode_rgb
+from imagenet32.decode import DecodeError, Scratch, _read, cmyk_to_rgb, decode_rgb
 
 NEW, OLD = imagenet32.release("13.0"), imagenet32.release("4.1")
 PILLOW_IMAGES = os.environ.get("IMAGENET32_PILLOW_IMAGES")  # Tests/images of Pillow's sdist (.ci/run fetches it)
@@ -166,3 +166,21 @@ def test_jpeg_bytes_with_warnings_fall_back_to_pillow(tmp_path):
     else:
         decoded = decode_rgb(path, NEW)
         assert decoded.reader.startswith("pillow") and np.array_equal(decoded.pixels, expected)
+
+
+@pytest.mark.parametrize("size", [0, 1, 4096, 300_001])
+@pytest.mark.parametrize("stat_error", [0, -7, 5])
+def test_files_are_read_whole(tmp_path, monkeypatch, size, stat_error):
+    """Every byte, also when the size fstat reported is wrong (a file that changed meanwhile)."""
+    data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes()
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    real_fstat = os.fstat
+
+    class Stat:
+        def __init__(self, fd):
+            self.st_size = max(0, real_fstat(fd).st_size + stat_error)
+
+    monkeypatch.setattr(os, "fstat", Stat)
+    assert _read(path) == data
+    assert _read(str(path)) == data

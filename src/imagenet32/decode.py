@@ -96,7 +96,7 @@ class Scratch:
 
 def _read(path: str | Path) -> bytes:
     """The file's bytes, with fewer layers than Path.read_bytes (a build reads a million files)."""
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # no newline translation on Windows
     try:
         size = os.fstat(fd).st_size
         data = os.read(fd, size + 1)
