@@ -40,7 +40,7 @@ import numpy as np
 
 from . import __version__, formats
 from .decode import DecodeError, Scratch, decode_rgb
-from .devkit import Devkit, DevkitError, load_devkit, val_number
+from .devkit import Devkit, DevkitError, is_wnid, load_devkit, val_number
 from .pillow_rules import Release, release
 from .planes import add_rows, pack_planes
 from .resize import FILTERS, resize_many
@@ -52,7 +52,6 @@ WORK_DIR = ".imagenet32-build"
 CHUNK = 64  # rows per task; a task's rows are consecutive in the staging files
 # How often row status is saved; a resumed build redoes at most this much work.
 CHECKPOINT_SECONDS = float(os.environ.get("IMAGENET32_CHECKPOINT_SECONDS", "5"))
-_WNID_LEN = 9
 
 
 class BuildError(ValueError):
@@ -93,17 +92,13 @@ def _visible_files(folder: Path) -> list[str]:
     return [e.name for e in entries if not e.name.startswith(".") and e.is_file()]
 
 
-def _is_wnid(name: str) -> bool:
-    return len(name) == _WNID_LEN and name[0] == "n" and name[1:].isdigit()
-
-
 def scan_train(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
     """Relative paths of the train files (class folders in devkit order, names
     sorted) and their devkit IDs."""
     if not root.is_dir():
         raise BuildError(f"--train {root}: not a folder")
     folders = {e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")}
-    strangers = sorted(f for f in folders if not _is_wnid(f))
+    strangers = sorted(f for f in folders if not is_wnid(f))
     if strangers:
         raise BuildError(f"--train {root}: '{strangers[0]}' is not a class folder (expected WNIDs such as n01440764)")
     unknown = sorted(folders - set(devkit.wnids))
@@ -134,7 +129,7 @@ def scan_val(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
     entries: list[tuple[str, str, int]] = []  # (file name, relative path, label)
     if folders:
         for folder in folders:
-            if not _is_wnid(folder):
+            if not is_wnid(folder):
                 raise BuildError(f"--val {root}: '{folder}' is neither a class folder nor a validation file")
             try:
                 ident = devkit.devkit_id(folder)
@@ -296,12 +291,12 @@ def _work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, st
     split = _job.splits[name]
     rel = release(_job.pillow)
     offsets, blob = _split_paths(split)
-    order = np.array(split.order()[start:end])  # out of the memory map once
+    order = split.order()[start:end].tolist()  # out of the memory map once
     sizes = list(_job.sizes)
     outputs = _job.outputs  # each filter's sizes in turn, as the loop below makes them
     buffers = [np.zeros((end - start, o.row_bytes), dtype=np.uint8) for o in outputs]
     skipped = []
-    for i, index in enumerate(order.tolist()):
+    for i, index in enumerate(order):
         try:
             rgb = decode_rgb(split.path(index, offsets, blob), rel, _scratch).pixels
         except DecodeError as error:

@@ -165,26 +165,21 @@ def _filter(filter: FilterArg, rel: Release) -> _core.Filter:
     return _NATIVE[name]
 
 
-_FILTER_ARGS: dict[Any, _core.Filter] = {"box": _core.Filter.box}
-_BY_NAME = {name: _NATIVE[name] for name in FILTERS}
+# The names every release has, looked up first.
+_FILTER_ARGS: dict[Any, _core.Filter] = {name: _NATIVE[name] for name in FILTERS if not name.startswith("mks")}
 
 
-def _squares(image: np.ndarray, sides: int | list, filter: Any, pillow: str | None) -> Any:
+def _squares(image: np.ndarray, sides: int | list, filter: FilterArg, pillow: str | None) -> Any:
     """resize's and resize_many's commonest calls (a uint8 array to squares, no box or
     gap: ``sides`` an int or a list of ints) straight to the core; None when the call is
     not that simple after all and needs the general path, which checks everything."""
-    native = _BY_NAME.get(filter) if type(filter) is str else None
-    if native is None:
-        return None
     if type(sides) is int:
         if not 0 < sides <= _MAX_SIDE:
             return None
     elif not all(type(s) is int and 0 < s <= _MAX_SIDE for s in sides):
         return None
     rel = _release(pillow)
-    if filter.startswith("mks") and not rel.has_mks:
-        return None
-    return _core.resize8_squares(image, sides, native, rel.rules)
+    return _core.resize8_squares(image, sides, _filter(filter, rel), rel.rules)
 
 
 def _simd(simd: str | None) -> str:
