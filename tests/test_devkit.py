@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from imagenet32.devkit import DevkitError, load_devkit, parse_class_map, val_number
+from imagenet32.devkit import (DevkitError, is_wnid, load_devkit, parse_class_map, parse_ground_truth, parse_val_index,
+                               val_number)
 
 META = Path(os.environ.get("IMAGENET32_META", Path(__file__).resolve().parents[2] / "shared" / "imagenet-meta"))
 real = pytest.mark.skipif(not (META / "map_clsloc.txt").exists(), reason="the devkit-style metadata is not here")
@@ -112,6 +113,17 @@ def test_bad_ground_truths_and_lookups(tmp_path):
     with pytest.raises(DevkitError, match="no such file"):
         load_devkit(tmp_path / "missing")
     assert val_number("ILSVRC2012_val_00012345.JPEG") == 12345 and val_number("x") is None
+
+
+def test_ids_are_ascii_digits():
+    """'²' passes str.isdigit but not int(): a clear error, not a crash (found by hypothesis)."""
+    with pytest.raises(DevkitError, match="expected 'wnid id name'"):
+        parse_class_map("n01440764 \u00b2 tench\n", "map")
+    with pytest.raises(DevkitError, match="expected a class ID"):
+        parse_ground_truth("1\n\u00b2\n", "truth", 2)
+    with pytest.raises(DevkitError, match="expected 'ILSVRC2012_val_XXXXXXXX index'"):
+        parse_val_index("ILSVRC2012_val_00000001 \u00b2\n", "val.txt")
+    assert is_wnid("n01440764") and not is_wnid("n0144076\u00b2") and not is_wnid("n01440764\n")
 
 
 @given(st.text(max_size=200))

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import matfile
 
-__all__ = ["Devkit", "DevkitError", "load_devkit", "val_number"]
+__all__ = ["Devkit", "DevkitError", "is_wnid", "load_devkit", "val_number"]
 
 CLASS_MAP = "map_clsloc.txt"
 GROUND_TRUTHS = ("ILSVRC2012_validation_ground_truth.txt", "ILSVRC2015_clsloc_validation_ground_truth.txt")
@@ -39,7 +39,6 @@ META_MAT = "meta.mat"
 KAGGLE_SOLUTION = "LOC_val_solution.csv"
 KAGGLE_SYNSETS = "LOC_synset_mapping.txt"
 
-_WNID = re.compile(r"^n\d{8}$")
 _VAL_NAME = re.compile(r"ILSVRC2012_val_(\d{8})")
 
 
@@ -74,7 +73,7 @@ class Devkit:
             raise DevkitError("class map: WNIDs and names differ in number")
         if len(set(self.wnids)) != len(self.wnids):
             raise DevkitError("class map: a WNID appears twice")
-        bad = [w for w in self.wnids if not _WNID.match(w)]
+        bad = [w for w in self.wnids if not is_wnid(w)]
         if bad:
             raise DevkitError(f"class map: {bad[0]!r} is not a WNID (n + 8 digits)")
 
@@ -126,6 +125,16 @@ class Devkit:
             raise DevkitError(f"{name}: no validation label in {self.source}") from None
 
 
+def _is_id(text: str) -> bool:
+    """ASCII digits only (str.isdigit also takes characters such as '²' that int() refuses)."""
+    return text.isascii() and text.isdigit()
+
+
+def is_wnid(name: str) -> bool:
+    """A WordNet ID as ImageNet names classes: 'n' and eight digits (n01440764)."""
+    return len(name) == 9 and name[0] == "n" and _is_id(name[1:])
+
+
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -140,7 +149,7 @@ def parse_class_map(text: str, source: str) -> tuple[tuple[str, ...], tuple[str,
         if not line.strip():
             continue
         parts = line.split(maxsplit=2)
-        if len(parts) < 2 or not parts[1].isdigit():
+        if len(parts) < 2 or not _is_id(parts[1]):
             raise DevkitError(f"{source}:{number}: expected 'wnid id name', got {line!r}")
         wnid, ident = parts[0], int(parts[1])
         if ident in entries:
@@ -156,7 +165,7 @@ def parse_ground_truth(text: str, source: str, num_classes: int) -> list[int]:
     labels = []
     for number, line in enumerate(text.splitlines(), 1):
         value = line.strip()
-        if not value.isdigit() or not 1 <= int(value) <= num_classes:
+        if not _is_id(value) or not 1 <= int(value) <= num_classes:
             raise DevkitError(f"{source}:{number}: expected a class ID 1..{num_classes}, got {line!r}")
         labels.append(int(value))
     return labels
@@ -170,7 +179,7 @@ def parse_val_index(text: str, source: str) -> dict[int, int]:
         if not parts:
             continue
         image = val_number(parts[0])
-        if image is None or len(parts) != 2 or not parts[1].isdigit():
+        if image is None or len(parts) != 2 or not _is_id(parts[1]):
             raise DevkitError(f"{source}:{number}: expected 'ILSVRC2012_val_XXXXXXXX index', got {line!r}")
         out[image] = int(parts[1])
     return out
@@ -188,7 +197,7 @@ def parse_kaggle_solution(text: str, source: str) -> dict[int, str]:
             continue
         image = val_number(row[0])
         wnid = row[1].split()[0] if len(row) > 1 and row[1].split() else ""
-        if image is None or not _WNID.match(wnid):
+        if image is None or not is_wnid(wnid):
             raise DevkitError(f"{source}:{number}: expected 'ILSVRC2012_val_XXXXXXXX,nXXXXXXXX ...', got {row!r}")
         out[image] = wnid
     return out
@@ -201,7 +210,7 @@ def parse_kaggle_synsets(text: str, source: str) -> tuple[tuple[str, ...], tuple
         if not line.strip():
             continue
         parts = line.split(maxsplit=1)
-        if not _WNID.match(parts[0]):
+        if not is_wnid(parts[0]):
             raise DevkitError(f"{source}:{number}: expected 'wnid name', got {line!r}")
         wnids.append(parts[0])
         names.append(parts[1].strip() if len(parts) > 1 else parts[0])
