@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import reference
 from helpers import random_image
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,6 +26,19 @@ def test_resize_many_equals_separate_calls(seed, sizes, box, gap, pillow):
     assert len(many) == len(sizes)
     for size, out in zip(sizes, many):
         assert np.array_equal(out, imagenet32.resize(image, size, **kwargs))
+
+
+@given(seed=st.integers(0, 2**32 - 1), sides=st.lists(st.integers(1, 80), min_size=1, max_size=5),
+       as_tuple=st.booleans(), pillow=st.sampled_from([None, "4.1", "12.3"]))
+def test_square_sizes_in_a_list_or_a_tuple(seed, sides, as_tuple, pillow):
+    """Squares given as ints take the short path into the core, from a list or a tuple."""
+    rng = np.random.default_rng(seed)
+    h, w = (int(v) for v in rng.integers(1, 90, 2))
+    image = random_image(rng, h, w, [None, 2, 3, 4][seed % 4])
+    many = imagenet32.resize_many(image, tuple(sides) if as_tuple else sides, pillow=pillow)
+    assert len(many) == len(sides)
+    for side, out in zip(sides, many):
+        assert np.array_equal(out, reference.resize(image, (side, side), pillow=pillow or "13.0"))
 
 
 def test_resize_many_of_a_pil_image():

@@ -418,7 +418,7 @@ def resize_many(
     Each output is byte-identical to its own :func:`resize` call. (BOX shares
     one pass over the input between the sizes; the other filters run per size.)
     """
-    if type(image) is np.ndarray and type(sizes) is list and box is reducing_gap is simd is None:
+    if type(image) is np.ndarray and type(sizes) in (list, tuple) and box is reducing_gap is simd is None:
         out = _squares(image, sizes, filter, pillow)  # the dataset call, with the least overhead
         if out is not None:
             return out
