@@ -292,7 +292,6 @@ def _work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, st
     rel = release(_job.pillow)
     offsets, blob = _split_paths(split)
     order = split.order()[start:end].tolist()  # out of the memory map once
-    sizes = list(_job.sizes)
     outputs = _job.outputs  # each filter's sizes in turn, as the loop below makes them
     buffers = [np.zeros((end - start, o.row_bytes), dtype=np.uint8) for o in outputs]
     skipped = []
@@ -302,7 +301,7 @@ def _work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, st
         except DecodeError as error:
             skipped.append((start + i, str(error)))
             continue
-        resized = [out for f in _job.filters for out in resize_many(rgb, sizes, filter=f, pillow=_job.pillow)]
+        resized = [out for f in _job.filters for out in resize_many(rgb, _job.sizes, filter=f, pillow=_job.pillow)]
         for out, buffer in zip(resized, buffers):
             pack_planes(out, buffer[i])
     for output, buffer in zip(outputs, buffers):
