@@ -307,7 +307,10 @@ def _work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, st
     for output, buffer in zip(outputs, buffers):
         fd = os.open(split.stage_file(output), os.O_WRONLY)
         try:
-            os.pwrite(fd, buffer.tobytes(), start * output.row_bytes)
+            view, at = memoryview(buffer).cast("B"), start * output.row_bytes
+            while view:  # a regular file takes it all at once, but a short write must not lose rows
+                written = os.pwrite(fd, view, at)
+                view, at = view[written:], at + written
         finally:
             os.close(fd)
     return name, start, end, skipped
