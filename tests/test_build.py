@@ -241,6 +241,45 @@ def test_resume_after_kill_gives_the_same_files(tmp_path):
     assert json.loads((out / "manifest.json").read_text())["sha256"] == expected
 
 
+KILLED_IN_WRITING = """
+import os, signal, sys
+from imagenet32 import formats
+from imagenet32.cli import main
+
+write = formats._write_rows
+calls = []
+
+def killed_on_the_third_file(out, array):
+    calls.append(1)
+    if len(calls) == 3:
+        out.write(b"partial")
+        out.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+    write(out, array)
+
+formats._write_rows = killed_on_the_third_file
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+def test_resume_after_a_kill_while_writing_leaves_no_temporary_files(tmp_path):
+    train, devkit = big_tree(tmp_path, count=30)
+    whole = tmp_path / "whole"
+    build(train, None, devkit, whole, sizes=[8, 16], workers=1, progress=False)
+    expected = json.loads((whole / "manifest.json").read_text())["sha256"]
+    out = tmp_path / "killed"
+    args = ["build", "--train", str(train), "--devkit", str(devkit), "--out", str(out), "--sizes", "8", "16",
+            "--workers", "1", "--quiet"]
+    done = subprocess.run([sys.executable, "-c", KILLED_IN_WRITING, *args])
+    assert done.returncode == -signal.SIGKILL
+    left = [p.name for p in (out / "Imagenet8_train").iterdir()]
+    assert sum(n.endswith(".tmp") for n in left) == 1, left  # the third file, cut short
+    assert main([*args, "--resume"]) == 0
+    assert json.loads((out / "manifest.json").read_text())["sha256"] == expected
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
 def test_resume_refuses_different_options(tmp_path):
     train, devkit = big_tree(tmp_path, count=6)
     out = tmp_path / "ds"

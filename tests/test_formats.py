@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import pickle
 import pickletools
+import signal
+import subprocess
+import sys
 import tempfile
 import tracemalloc
 import zipfile
@@ -232,6 +235,39 @@ def test_write_batch_is_atomic(tmp_path, monkeypatch):
         write_batch(path, data + 1, [4, 3, 2, 1], None, "pickle")
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["val_data"]
+
+
+KILLED_WRITE = """
+import os, signal, sys
+import numpy as np
+from imagenet32 import formats
+
+def killed(out, array):
+    out.write(b"partial")
+    out.flush()
+    os.kill(os.getpid(), signal.SIGKILL)  # no cleanup runs
+
+formats._write_rows = killed
+formats.write_batch(sys.argv[1], np.zeros((4, 12), np.uint8), [1, 2, 3, 4], None, "pickle")
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+def test_remove_partial_writes_clears_what_a_killed_write_left(tmp_path):
+    path = tmp_path / "train_data_batch_1"
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", KILLED_WRITE, str(path)])
+        assert done.returncode == -signal.SIGKILL
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert len(left) == 2 and all(n.startswith(".train_data_batch_1.") and n.endswith(".tmp") for n in left)
+    # Not ours: another file's temporary, a name without the 12 hex digits, a user's file.
+    others = [".train_data_batch_10.0123456789ab.tmp", ".train_data_batch_1.notes.tmp", "train_data_batch_1.tmp"]
+    for name in others:
+        (tmp_path / name).write_bytes(b"keep")
+    removed = formats.remove_partial_writes(path)
+    assert sorted(p.name for p in removed) == left
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(others)
+    assert formats.remove_partial_writes(path) == []
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")

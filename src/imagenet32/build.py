@@ -471,6 +471,7 @@ def _write_outputs(out: Path, work: Path, splits: dict[str, Split], status: dict
             for path, lo, hi in batches:
                 key = str(path.relative_to(out))
                 if key not in finished or not path.exists():
+                    formats.remove_partial_writes(path)  # a write killed in an earlier run
                     rows = ok[lo:hi]
                     data = formats.RowBlocks((len(rows), output.row_bytes), lambda: _rows(split, output, rows))
                     formats.write_batch(path, data, labels[lo:hi], mean, fmt)

@@ -15,6 +15,7 @@ internet cannot run code. :func:`find_data_files` finds the files in folders and
 
 from __future__ import annotations
 
+import glob
 import math
 import os
 import pickle
@@ -45,6 +46,7 @@ __all__ = [
     "find_data_files",
     "image_size",
     "read_batch",
+    "remove_partial_writes",
     "train_batch_name",
     "val_name",
     "write_batch",
@@ -301,6 +303,23 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(handle)
+
+
+# What _atomic_file names its temporary files: .NAME.<12 hex digits>.tmp
+_TEMPORARY = re.compile(r"\.(.+)\.[0-9a-f]{12}\.tmp")
+
+
+def remove_partial_writes(path: PathArg) -> list[Path]:
+    """Remove the temporary files a killed :func:`write_batch` of ``path`` left next to it
+    (an interrupted write cleans up after itself; a SIGKILL cannot). Returns what was removed."""
+    path = Path(path)
+    removed = []
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        match = _TEMPORARY.fullmatch(candidate.name)
+        if match and match.group(1) == path.name:
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    return removed
 
 
 @contextmanager
