@@ -92,6 +92,7 @@ Engine<uint8_t> engine8(const Rules& rules, const Backend& backend) {
         return passes8(src, plans, rules, backend);
     };
     e.reduce = backend.reduce8;
+    e.gather = backend.nearest8;
     return e;
 }
 

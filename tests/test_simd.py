@@ -63,6 +63,23 @@ def test_long_windows_and_row_ends(simd, channels):
 
 
 @pytest.mark.parametrize("simd", SIMD)
+@given(image=images(), size=size_strategy, strided=st.booleans(), data=st.data())
+def test_nearest_matches_scalar(simd, image, size, strided, data):
+    """NEAREST's gathers (16 RGB pixels at a time with AVX-512): every width, row end, box and
+    up- or downscale, also from rows with a gap after them."""
+    if strided:
+        image = np.concatenate([image, image[:, : max(1, image.shape[1] // 3)]], axis=1)[:, : image.shape[1]]
+    height, width = image.shape[:2]
+    x0 = data.draw(st.floats(0.0, width - 0.5))
+    y0 = data.draw(st.floats(0.0, height - 0.5))
+    box = data.draw(st.none() | st.just((x0, y0, data.draw(st.floats(x0, width)), data.draw(st.floats(y0, height)))))
+    for pillow in ("7.0", "13.0"):  # without and with premultiplied alpha
+        scalar = imagenet32.resize(image, size, filter="nearest", box=box, pillow=pillow, simd="scalar")
+        assert np.array_equal(imagenet32.resize(image, size, filter="nearest", box=box, pillow=pillow, simd=simd),
+                              scalar)
+
+
+@pytest.mark.parametrize("simd", SIMD)
 def test_imagenet_shapes_at_dataset_sizes(simd):
     rng = np.random.default_rng(10)
     for shape in [(375, 500), (500, 375), (333, 500), (500, 500), (281, 500), (900, 8), (33, 500)]:

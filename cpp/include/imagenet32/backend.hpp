@@ -5,6 +5,7 @@
 
 #include "box8.hpp"
 #include "conv8.hpp"
+#include "nearest.hpp"
 #include "reduce.hpp"
 
 namespace imagenet32 {
@@ -16,9 +17,10 @@ struct Backend {
     void (*conv_h)(const View<uint8_t>&, const ConvTask&);
     void (*conv_v)(const View<uint8_t>&, const ConvTask&);
     Image<uint8_t> (*reduce8)(const View<uint8_t>&, int fx, int fy, const IntBox&);
+    Gather<uint8_t> nearest8;  // NEAREST's copying of the picked pixels
 };
 
 inline const Backend kScalar{"scalar", scalar::box_h_tasks, scalar::box_v_tasks, scalar::conv_h, scalar::conv_v,
-                             scalar::reduce8};
+                             scalar::reduce8, gather_any<uint8_t>};
 
 }  // namespace imagenet32

@@ -43,41 +43,71 @@ void gather_row(const T* in, const std::ptrdiff_t* offsets, int n, int valid, in
     std::fill(out + static_cast<std::ptrdiff_t>(valid) * C, out + static_cast<std::ptrdiff_t>(n) * C, T{});
 }
 
-template <class T, int C>
-void gather(const View<T>& src, const std::vector<int>& rows, const std::vector<int>& cols, Image<T>& out) {
-    const int n = static_cast<int>(cols.size());
-    int valid = 0;
-    while (valid < n && cols[valid] >= 0) ++valid;
-    int moves = std::min(valid, n - 1);  // the row's last pixel is copied exactly
-    while (moves > 0 && cols[moves - 1] + 1 >= src.width) --moves;  // and so is the source row's last pixel
-    // Offsets in a local array: the byte stores below may alias a vector's own pointers.
-    std::vector<std::ptrdiff_t> offsets(static_cast<std::size_t>(valid));
-    for (int x = 0; x < valid; ++x) offsets[x] = static_cast<std::ptrdiff_t>(cols[x]) * C;
-    const std::ptrdiff_t* at = offsets.data();
+// Where a row's valid positions end, and how many of them `gather_row` may
+// copy with a 4-byte move (see there), with the valid positions in samples.
+struct RowPlan {
+    int n = 0, valid = 0, moves = 0;
+    std::vector<std::ptrdiff_t> offsets;
+};
+
+template <int C>
+RowPlan row_plan(const std::vector<int>& cols, int src_width) {
+    RowPlan p;
+    p.n = static_cast<int>(cols.size());
+    while (p.valid < p.n && cols[p.valid] >= 0) ++p.valid;
+    p.moves = std::min(p.valid, p.n - 1);  // the row's last pixel is copied exactly
+    while (p.moves > 0 && cols[p.moves - 1] + 1 >= src_width) --p.moves;  // and so is the source row's last pixel
+    p.offsets.resize(static_cast<std::size_t>(p.valid));
+    for (int x = 0; x < p.valid; ++x) p.offsets[x] = static_cast<std::ptrdiff_t>(cols[x]) * C;
+    return p;
+}
+
+// Every output row: zero outside the image, a copy of the previous row when
+// it reads the same source row, else `fill(source row, output row)`.
+template <class T, class Fill>
+void for_each_row(const View<T>& src, const std::vector<int>& rows, Image<T>& out, Fill fill) {
     for (int y = 0; y < out.height(); ++y) {
         if (rows[y] < 0) {
             std::fill(out.row(y), out.row(y) + out.stride(), T{});
         } else if (y > 0 && rows[y] == rows[y - 1]) {
             std::memcpy(out.row(y), out.row(y - 1), static_cast<std::size_t>(out.stride()) * sizeof(T));
         } else {
-            gather_row<T, C>(src.row(rows[y]), at, n, valid, moves, out.row(y));
+            fill(src.row(rows[y]), out.row(y));
         }
     }
 }
 
-// The NEAREST resize of the box [x0, x1) x [y0, y1) (floats, as Pillow parses them).
+template <class T, int C>
+void gather(const View<T>& src, const std::vector<int>& rows, const std::vector<int>& cols, Image<T>& out) {
+    // Offsets in a local plan: the byte stores below may alias a vector's own pointers.
+    const RowPlan p = row_plan<C>(cols, src.width);
+    const std::ptrdiff_t* at = p.offsets.data();
+    for_each_row(src, rows, out, [&](const T* in, T* o) { gather_row<T, C>(in, at, p.n, p.valid, p.moves, o); });
+}
+
+// Every output pixel from its source row and column (-1: outside, 0).
 template <class T>
-Image<T> nearest(const View<T>& src, int width, int height, float x0, float y0, float x1, float y1) {
-    const bool accumulate = !std::is_same_v<T, uint16_t>;
-    const std::vector<int> cols = nearest_positions(x0, x1, width, src.width, accumulate);
-    const std::vector<int> rows = nearest_positions(y0, y1, height, src.height, accumulate);
-    Image<T> out(width, height, src.channels);
+void gather_any(const View<T>& src, const std::vector<int>& rows, const std::vector<int>& cols, Image<T>& out) {
     switch (src.channels) {
         case 1: gather<T, 1>(src, rows, cols, out); break;
         case 2: gather<T, 2>(src, rows, cols, out); break;
         case 3: gather<T, 3>(src, rows, cols, out); break;
         default: gather<T, 4>(src, rows, cols, out); break;
     }
+}
+
+template <class T>
+using Gather = void (*)(const View<T>&, const std::vector<int>&, const std::vector<int>&, Image<T>&);
+
+// The NEAREST resize of the box [x0, x1) x [y0, y1) (floats, as Pillow parses them).
+template <class T>
+Image<T> nearest(const View<T>& src, int width, int height, float x0, float y0, float x1, float y1,
+                 Gather<T> gather = gather_any<T>) {
+    const bool accumulate = !std::is_same_v<T, uint16_t>;
+    const std::vector<int> cols = nearest_positions(x0, x1, width, src.width, accumulate);
+    const std::vector<int> rows = nearest_positions(y0, y1, height, src.height, accumulate);
+    Image<T> out(width, height, src.channels);
+    gather(src, rows, cols, out);
     return out;
 }
 

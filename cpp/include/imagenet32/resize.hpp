@@ -113,6 +113,7 @@ template <class T>
 struct Engine {
     std::function<std::vector<Image<T>>(const View<T>&, const std::vector<CorePlan>&)> passes;
     std::function<Image<T>(const View<T>&, int, int, const IntBox&)> reduce;
+    Gather<T> gather = gather_any<T>;  // NEAREST's copying of the picked pixels
 };
 
 // Pillow's _resize crop shortcut: an integer box exactly the output size is a crop.
@@ -136,7 +137,7 @@ std::vector<Image<T>> core_many(const View<T>& src, const std::vector<Size>& siz
                           static_cast<int>(box.y1));
         } else if (filter == Filter::nearest) {
             plan_core(src.width, src.height, sizes[i], box, filter, rules);  // the same checks
-            out[i] = nearest(src, sizes[i].width, sizes[i].height, box.x0, box.y0, box.x1, box.y1);
+            out[i] = nearest(src, sizes[i].width, sizes[i].height, box.x0, box.y0, box.x1, box.y1, engine.gather);
         } else {
             plans.push_back(plan_core(src.width, src.height, sizes[i], box, filter, rules));
             where.push_back(i);

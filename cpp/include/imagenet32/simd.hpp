@@ -11,16 +11,17 @@
 #include "box8_avx2.hpp"
 #include "box8_avx512.hpp"
 #include "conv8_avx2.hpp"
+#include "nearest8_avx512.hpp"
 #include "reduce8_avx2.hpp"
 
 namespace imagenet32 {
 
 #if IMAGENET32_HAVE_AVX2
 inline const Backend kAvx2{"avx2", avx2::box_h_tasks, avx2::box_v_tasks, avx2::conv_h_task, avx2::conv_v_task,
-                           avx2::reduce8};
-// AVX-512 changes only the horizontal BOX pass; the rest is AVX2's.
+                           avx2::reduce8, gather_any<uint8_t>};
+// AVX-512 changes only the horizontal BOX pass and NEAREST's gather; the rest is AVX2's.
 inline const Backend kAvx512{"avx512", avx512::box_h_tasks, avx2::box_v_tasks, avx2::conv_h_task,
-                             avx2::conv_v_task, avx2::reduce8};
+                             avx2::conv_v_task, avx2::reduce8, avx512::nearest8};
 #endif
 
 inline bool cpu_has_avx2() {
