@@ -79,3 +79,15 @@ def test_resize_batch_refuses_mixed_channels():
 def test_resize_batch_refuses_bad_threads():
     with pytest.raises(ValueError, match="threads must be a positive int"):
         imagenet32.resize_batch([np.zeros((4, 4), np.uint8)], [2], threads=0)
+
+
+def test_default_threads_and_workers_follow_the_cpu_affinity(monkeypatch):
+    from imagenet32.resize import available_cpus
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 3, 5}, raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 64)
+    assert available_cpus() == 3
+    monkeypatch.delattr("os.sched_getaffinity")  # systems without it (macOS, Windows)
+    assert available_cpus() == 64
+    monkeypatch.setattr("os.cpu_count", lambda: None)
+    assert available_cpus() == 1

@@ -43,7 +43,7 @@ from .decode import DecodeError, Scratch, decode_rgb
 from .devkit import Devkit, DevkitError, is_wnid, load_devkit, val_number
 from .pillow_rules import Release, release
 from .planes import add_rows, pack_planes
-from .resize import FILTERS, resize_many
+from .resize import FILTERS, available_cpus, resize_many
 
 __all__ = ["BuildError", "BuildReport", "build"]
 
@@ -605,7 +605,7 @@ def build(
     job = _Job(splits, tuple(filters), tuple(sizes), str(rel))
     checkpoint = _Checkpoint(splits, status, outputs, work / "skipped.jsonl")
     try:
-        for name, start, end, skipped in _run_tasks(job, tasks, workers or os.cpu_count() or 1):
+        for name, start, end, skipped in _run_tasks(job, tasks, workers or available_cpus()):
             checkpoint.record(name, start, end, skipped)
             bar.advance(end - start)
     finally:
@@ -688,7 +688,7 @@ def add_commands(commands) -> None:
     p.add_argument("--labels", choices=("devkit", "sorted"), default="devkit",
                    help="devkit IDs as published (default) or sorted-WNID order (torchvision)")
     p.add_argument("--seed", type=int, default=0, help="train shuffle seed (default 0)")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all the cores this process may use)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted build in --out")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(run=_run_cli)

@@ -153,5 +153,5 @@ def add_commands(commands) -> None:
         description="Generate a small ImageNet-like tree, build Imagenet8/16/32/64 from it and write a preview.",
     )
     p.add_argument("out", nargs="?", default="imagenet32-demo", help="an empty or new folder (default: ./imagenet32-demo)")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all the cores this process may use)")
     p.set_defaults(run=lambda args: run_demo(args.out, args.workers))

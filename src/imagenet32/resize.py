@@ -24,7 +24,7 @@ from PIL import Image
 from . import _core
 from .pillow_rules import Release, release
 
-__all__ = ["FILTERS", "build_info", "reduce", "resize", "resize_batch", "resize_many"]
+__all__ = ["FILTERS", "available_cpus", "build_info", "reduce", "resize", "resize_batch", "resize_many"]
 
 SizeArg = Union[int, Sequence[int]]
 BoxArg = Sequence[float]
@@ -432,6 +432,15 @@ def resize_many(
     return _resize_array(image, size_list, f, box, reducing_gap, rel, _simd(simd))
 
 
+def available_cpus() -> int:
+    """The cores this process may run on (its affinity: a cluster job or ``taskset`` gets
+    fewer than the machine has), the default number of threads and build workers."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on every system
+        return os.cpu_count() or 1
+
+
 def resize_batch(
     images: Sequence[np.ndarray],
     sizes: Sequence[SizeArg],
@@ -445,7 +454,7 @@ def resize_batch(
     """Resize many uint8 images (any shapes, the same channels) to every size.
 
     Returns one array per size, stacking the results: N x h x w (x C). The
-    work is spread over ``threads`` native threads (default: all cores) with
+    work is spread over ``threads`` native threads (default: :func:`available_cpus`) with
     the GIL released; the bytes do not depend on the thread count.
     """
     rel = _release(pillow)
@@ -454,7 +463,7 @@ def resize_batch(
     size_list = _sizes(sizes)
     f = _filter(filter, rel)
     if threads is None:
-        threads = os.cpu_count() or 1
+        threads = available_cpus()
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive int, got {threads!r}")
     prepared = []
