@@ -323,6 +323,22 @@ def test_setup_errors_come_before_any_work(tree, tmp_path):
     assert not out.exists()
 
 
+def test_a_build_that_cannot_fit_on_the_disk_is_refused_before_any_work(tree, tmp_path, monkeypatch):
+    import shutil
+
+    images = sum(1 for _ in tree.train.rglob("*.JPEG")) + sum(1 for _ in tree.val.iterdir())
+    datasets = images * 3 * (8 * 8 + 16 * 16 + 32 * 32 + 64 * 64)  # bytes of the four sizes
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=2 * datasets - 1))
+    out = tmp_path / "a" / "b"  # not there yet: the free space is that of its nearest folder
+    expected = f"needs {2 * datasets / 1e9:.1f} GB .{datasets / 1e9:.1f} GB of datasets.*GB are free"
+    with pytest.raises(BuildError, match=expected):
+        build(tree.train, tree.val, tree.devkit, out, progress=False)
+    assert not (tmp_path / "a").exists()
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=2 * datasets))
+    build(tree.train, tree.val, tree.devkit, out, workers=1, progress=False)
+
+
 def test_val_sorted_into_class_folders(tree, built_41, tmp_path):
     """A val folder sorted into WNID folders gives the same val file as the flat one."""
     truth = (tree.devkit / "ILSVRC2012_validation_ground_truth.txt").read_text().split()

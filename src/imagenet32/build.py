@@ -30,6 +30,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -513,6 +514,20 @@ def _filters(filter: str | Sequence[str], rel: Release) -> list[str]:
     return [f for f in FILTERS if f in names]
 
 
+def _check_space(out: Path, images: int, outputs: Sequence[Output]) -> None:
+    """A build that cannot fit is an error before any work, not a full disk hours later:
+    the datasets, and staging files as large while it runs."""
+    datasets = images * sum(o.row_bytes for o in outputs)
+    where = out
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    free = shutil.disk_usage(where).free
+    if 2 * datasets > free:
+        raise BuildError(f"--out {out}: the build needs {2 * datasets / 1e9:.1f} GB ({datasets / 1e9:.1f} GB of "
+                         f"datasets, as much again in staging files while it runs), and {free / 1e9:.1f} GB "
+                         f"are free there")
+
+
 def _check_options(sizes: Sequence[int], fmt: str, labels: str, workers: int | None) -> None:
     if not sizes or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 or s > 4096 for s in sizes):
         raise BuildError(f"sizes must be ints from 1 to 4096, got {list(sizes)}")
@@ -590,6 +605,7 @@ def build(
                              "(same --train/--val/--devkit/--sizes/--filter/--format/--pillow/--labels/--seed needed)")
         splits = {name: Split(name, root, work, len(paths)) for name, (root, paths, _) in scanned.items()}
     else:
+        _check_space(out, sum(len(paths) for _, paths, _ in scanned.values()), outputs)
         work.mkdir(parents=True)
         splits = {name: _prepare_split(name, root, work, paths, lab, outputs, seed if name == "train" else None)
                   for name, (root, paths, lab) in scanned.items()}
