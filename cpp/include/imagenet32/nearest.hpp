@@ -102,12 +102,12 @@ using Gather = void (*)(const View<T>&, const std::vector<int>&, const std::vect
 // The NEAREST resize of the box [x0, x1) x [y0, y1) (floats, as Pillow parses them).
 template <class T>
 Image<T> nearest(const View<T>& src, int width, int height, float x0, float y0, float x1, float y1,
-                 Gather<T> gather = gather_any<T>) {
+                 Gather<T> copy = gather_any<T>) {
     const bool accumulate = !std::is_same_v<T, uint16_t>;
     const std::vector<int> cols = nearest_positions(x0, x1, width, src.width, accumulate);
     const std::vector<int> rows = nearest_positions(y0, y1, height, src.height, accumulate);
     Image<T> out(width, height, src.channels);
-    gather(src, rows, cols, out);
+    copy(src, rows, cols, out);
     return out;
 }
 
