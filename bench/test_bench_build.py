@@ -100,7 +100,7 @@ def test_build_all_four_sizes(benchmark, tree, tmp_path, competitor, smoke):
     elif competitor == "pillow-decode-only":
         benchmark.pedantic(decode_only, args=(files,), rounds=5, iterations=1)
     else:
-        # Three rounds (its round has taken 24 to 27.5 s here): the ratio rests on its median.
+        # Three rounds (a round has taken 21.5 to 27.5 s here): the ratio rests on their median.
         benchmark.pedantic(original_procedure, args=(files,), rounds=1 if smoke else 3, iterations=1)
 
 

@@ -81,7 +81,8 @@ def test_resize_batch_refuses_bad_threads():
         imagenet32.resize_batch([np.zeros((4, 4), np.uint8)], [2], threads=0)
 
 
-def test_default_threads_and_workers_follow_the_cpu_affinity(monkeypatch):
+def test_available_cpus_follows_the_cpu_affinity(monkeypatch):
+    """What resize_batch's threads and the build's workers default to."""
     from imagenet32.resize import available_cpus
 
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 3, 5}, raising=False)

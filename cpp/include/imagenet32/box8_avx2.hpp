@@ -240,7 +240,9 @@ private:
         tail_.assign(4 * static_cast<std::size_t>(tail_stride_), 0);
         at_break_.resize(2 * breaks_);
         scratch_.assign(widest * C + 32, 0);
-        prefetch_ = std::min(width_ * C, (x_begin_ + granules_ * kPixels) * C) - x_begin_ * C <= kPrefetchBytes;
+        prefetch_from_ = x_begin_ * C;
+        prefetch_to_ = std::min(width_ * C, prefetch_from_ + granules_ * kBytes);
+        prefetch_ = prefetch_to_ - prefetch_from_ <= kPrefetchBytes;
     }
 
     // Asks for the next block's rows (into L2) while this block's windows
@@ -252,11 +254,10 @@ private:
     // cached image, gaining nothing on the others.
     static constexpr int kPrefetchBytes = 2048;
     IMAGENET32_AVX2 void prefetch_rows(const View<uint8_t>& src, int r, int r1) const {
-        const int from = x_begin_ * C, to = std::min(width_ * C, from + granules_ * kBytes);
         // An asm statement: GCC 12 drops _mm_prefetch from this loop.
         for (int i = 0; i < 4; ++i) {
             const char* row = reinterpret_cast<const char*>(src.row(std::min(r + i, r1 - 1)));
-            for (int x = from; x < to; x += 64) asm volatile("prefetcht1 %0" : : "m"(row[x]));
+            for (int x = prefetch_from_; x < prefetch_to_; x += 64) asm volatile("prefetcht1 %0" : : "m"(row[x]));
         }
     }
 
@@ -424,7 +425,8 @@ private:
     std::vector<int32_t> granule_of_, offset_of_;
     std::vector<TaskEdges> edges_;
     int x_begin_ = 0, granules_ = 0, safe_ = 0;
-    bool prefetch_ = false;  // the rows read are at most kPrefetchBytes
+    int prefetch_from_ = 0, prefetch_to_ = 0;  // the bytes of a row the sweep reads
+    bool prefetch_ = false;                    // they are at most kPrefetchBytes
     int tail_from_ = 0, tail_bytes_ = 0, tail_stride_ = 0;
     std::vector<uint8_t> tail_, scratch_;
     std::vector<Block> at_break_;
