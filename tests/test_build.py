@@ -261,6 +261,20 @@ formats._write_rows = killed_on_the_third_file
 main(sys.argv[1:])
 """
 
+UNREADABLE_THEN_KILLED = KILLED_IN_WRITING.replace("main(sys.argv[1:])", """
+from imagenet32.decode import DecodeError
+build = sys.modules["imagenet32.build"]  # the module (the package exports the function)
+decode = build.decode_rgb
+
+def unreadable_this_time(path, *args):
+    if path.endswith(os.sep + "4.JPEG"):
+        raise DecodeError("cannot read: a passing I/O error")
+    return decode(path, *args)
+
+build.decode_rgb = unreadable_this_time
+main(sys.argv[1:])
+""")
+
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
 def test_resume_after_a_kill_while_writing_leaves_no_temporary_files(tmp_path):
@@ -278,6 +292,52 @@ def test_resume_after_a_kill_while_writing_leaves_no_temporary_files(tmp_path):
     assert main([*args, "--resume"]) == 0
     assert json.loads((out / "manifest.json").read_text())["sha256"] == expected
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+def test_resume_rewrites_every_file_when_its_rows_differ(tmp_path):
+    # Killed while writing, before any checkpoint, in a run where one file could not be
+    # read: the resumed build redoes every row, reads that file, and must not keep the
+    # file written from the other row set (the third write is the second file's pixels).
+    train, devkit = big_tree(tmp_path, count=30)
+    whole = tmp_path / "whole"
+    build(train, None, devkit, whole, sizes=[8], workers=1, progress=False)
+    expected = json.loads((whole / "manifest.json").read_text())["sha256"]
+    out = tmp_path / "killed"
+    args = ["build", "--train", str(train), "--devkit", str(devkit), "--out", str(out), "--sizes", "8",
+            "--workers", "1", "--quiet"]
+    done = subprocess.run([sys.executable, "-c", UNREADABLE_THEN_KILLED, *args])
+    assert done.returncode == -signal.SIGKILL
+    assert [p.name for p in (out / "Imagenet8_train").glob("train_data_batch_*")] == ["train_data_batch_1"]
+    assert main([*args, "--resume"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"] == {"train": 30} and manifest["sha256"] == expected
+
+
+def test_ctrl_c_keeps_the_rows_done(tmp_path, monkeypatch):
+    module = sys.modules["imagenet32.build"]  # the module (the package exports the function)
+    train, devkit = big_tree(tmp_path, count=200)
+    whole = tmp_path / "whole"
+    build(train, None, devkit, whole, sizes=[8], workers=1, progress=False)
+    decode, calls = module.decode_rgb, []
+
+    def interrupted_at_the_150th(*args):
+        calls.append(1)
+        if len(calls) == 150:
+            raise KeyboardInterrupt
+        return decode(*args)
+
+    monkeypatch.setattr(module, "decode_rgb", interrupted_at_the_150th)
+    out = tmp_path / "stopped"
+    with pytest.raises(KeyboardInterrupt):
+        build(train, None, devkit, out, sizes=[8], workers=1, progress=False)  # no checkpoint was due
+    assert (np.load(out / ".imagenet32-build" / "train.status.npy") != 0).sum() == 128  # two tasks of 64
+    redone = []
+    monkeypatch.setattr(module, "decode_rgb", lambda *args: redone.append(1) or decode(*args))
+    build(train, None, devkit, out, sizes=[8], workers=1, progress=False, resume=True)
+    assert len(redone) == 200 - 128
+    expected = json.loads((whole / "manifest.json").read_text())["sha256"]
+    assert json.loads((out / "manifest.json").read_text())["sha256"] == expected
 
 
 def test_resume_refuses_different_options(tmp_path):

@@ -1,0 +1,35 @@
+"""The numba routines of the dataset layout against plain numpy."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from imagenet32.planes import add_rows, pack_planes
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 70), st.integers(1, 70), st.sampled_from(["plain", "every other column", "flipped"]),
+       st.integers(0, 2**32 - 1))
+def test_pack_planes_writes_r_g_b_planes(height, width, layout, seed):
+    rng = np.random.default_rng(seed)
+    if layout == "every other column":
+        image = rng.integers(0, 256, (height, 2 * width, 3), dtype=np.uint8)[:, ::2]
+    elif layout == "flipped":
+        image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)[::-1]
+    else:
+        image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+    row = np.full(3 * height * width + 5, 7, dtype=np.uint8)  # bytes past the planes stay as they were
+    pack_planes(image, row)
+    assert np.array_equal(row[:-5], image.transpose(2, 0, 1).reshape(-1))
+    assert (row[-5:] == 7).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 300), st.integers(1, 50), st.integers(0, 2**32 - 1))
+def test_add_rows_sums_exactly(rows, columns, seed):
+    data = np.random.default_rng(seed).integers(0, 256, (rows, columns), dtype=np.uint8)
+    sums = np.arange(columns, dtype=np.uint64)  # added to, not overwritten
+    add_rows(data, sums)
+    assert np.array_equal(sums, data.sum(axis=0, dtype=np.uint64) + np.arange(columns, dtype=np.uint64))
