@@ -10,6 +10,9 @@
 // difference of two of these prefixes, exact while the window has at most 257
 // pixels (longer windows are cut into pieces). All output sizes that read the
 // source share this one pass: their window edges form one list of breaks.
+// The avx512 backend runs the same pass wide: one register holds a granule of
+// all four rows, and windows are finished for four rows at once (half the
+// instructions; 6-7% faster on Zen 4, which splits 512-bit operations in two).
 //
 // Vertical pass: rows are summed column-wise in 16-bit lanes, 32 bytes at a time.
 #pragma once
@@ -151,7 +154,8 @@ struct TaskEdges {
 // The horizontal pass of every task reading one source. Its plan depends only
 // on the source width and the tasks' windows, so it is kept (per thread, for
 // the last few geometries) and reused for every image of the same shape.
-template <int C>
+// Wide: the AVX-512 sweep and finishing (only on CPUs that have it).
+template <int C, bool Wide>
 class HorizontalPass {
 public:
     HorizontalPass(int width, const HTask* tasks, std::size_t n) : width_(width) {
@@ -181,7 +185,8 @@ public:
         for (int r = r0; r < r1; r += 4) {
             const uint8_t* rows[4];
             for (int i = 0; i < 4; ++i) rows[i] = src.row(std::min(r + i, r1 - 1)) + x_begin_ * C;
-            sweep(rows);
+            if constexpr (Wide) sweep_wide(rows);
+            else sweep(rows);
             if (prefetch_ && r + 4 < r1) prefetch_rows(src, r + 4, r1);
             for (std::size_t i = 0; i < n; ++i) emit(tasks[i], edges_[i], r);
         }
@@ -269,13 +274,17 @@ private:
 
     // One pass over the granules of four rows, keeping at every break the
     // channel sums (mod 2^16) of everything to its left.
-    IMAGENET32_AVX2 void sweep(const uint8_t* const rows[4]) {
+    IMAGENET32_AVX2 void copy_tails(const uint8_t* const rows[4]) {
         if (safe_ < granules_) {  // under 16 bytes a row: a loop over locals, not a library call
             uint8_t* tail = tail_.data();
             const int bytes = tail_bytes_, stride = tail_stride_, from = tail_from_;
             for (int i = 0; i < 4; ++i)
                 for (int j = 0; j < bytes; ++j) tail[i * stride + j] = rows[i][from + j];
         }
+    }
+
+    IMAGENET32_AVX2 void sweep(const uint8_t* const rows[4]) {
+        copy_tails(rows);
         const __m256i shuffle = granule_shuffle<C>();
         const __m256i ones = _mm256_set1_epi8(1);
         __m256i acc01 = _mm256_setzero_si256(), acc23 = _mm256_setzero_si256();
@@ -319,6 +328,69 @@ private:
             const __m256i mask = load(masks[t]);
             store(at[2 * b], channel_sums<C>(_mm256_add_epi16(before01, _mm256_maddubs_epi16(cur01, mask))));
             store(at[2 * b + 1], channel_sums<C>(_mm256_add_epi16(before23, _mm256_maddubs_epi16(cur23, mask))));
+        }
+    }
+
+    // The same granule of the four rows in one register: [row 0 | row 1 | row 2 | row 3].
+    IMAGENET32_AVX512 static __m512i load_granules_wide(const uint8_t* const q[4], int o, __m512i shuffle) {
+        __m512i v = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q[0] + o)));
+        v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(q[1] + o)), 1);
+        v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(q[2] + o)), 2);
+        v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(q[3] + o)), 3);
+        if constexpr (C == 1) return v;
+        else return _mm512_shuffle_epi8(v, shuffle);
+    }
+
+    // channel_sums for four rows.
+    IMAGENET32_AVX512 static __m512i channel_sums_wide(__m512i d) {
+        d = _mm512_add_epi16(d, _mm512_srli_epi32(d, 16));
+        if constexpr (C == 1) {
+            d = _mm512_add_epi16(d, _mm512_srli_epi64(d, 32));
+            d = _mm512_add_epi16(d, _mm512_bsrli_epi128(d, 8));
+            return _mm512_and_si512(d, _mm512_set4_epi32(0, 0, 0, 0xFFFF));
+        } else if constexpr (C == 2) {
+            d = _mm512_add_epi16(d, _mm512_srli_epi64(d, 32));
+            return _mm512_shuffle_epi8(d, _mm512_set4_epi32(-1, -1, static_cast<int>(0xFFFF0908u),
+                                                            static_cast<int>(0xFFFF0100u)));
+        } else {
+            return _mm512_and_si512(d, _mm512_set1_epi32(0xFFFF));
+        }
+    }
+
+    // sweep, four rows to a register; a break's 64 bytes are its two Blocks, rows (0, 1) then (2, 3).
+    IMAGENET32_AVX512 void sweep_wide(const uint8_t* const rows[4]) {
+        copy_tails(rows);
+        const __m512i shuffle = _mm512_broadcast_i32x4(_mm256_castsi256_si128(granule_shuffle<C>()));
+        const __m512i ones = _mm512_set1_epi8(1);
+        __m512i acc = _mm512_setzero_si512();
+        Block* at = at_break_.data();
+        const Block* masks = prefix_masks<C>().data();
+        __m512i cur = acc, before = acc;
+        int g = 0;
+        for (std::size_t b = 0; b < breaks_; ++b) {
+            const int until = granule_of_[b];
+            const int t = offset_of_[b];
+            if (until >= g) {
+                for (const int direct = std::min(until, safe_); g < direct; ++g)
+                    acc = _mm512_add_epi16(acc, _mm512_maddubs_epi16(load_granules_wide(rows, g * kBytes, shuffle), ones));
+                for (; g < until; ++g) {
+                    const uint8_t* q[4];
+                    granule_rows(rows, g, q);
+                    acc = _mm512_add_epi16(acc, _mm512_maddubs_epi16(load_granules_wide(q, 0, shuffle), ones));
+                }
+                if (t == 0) {
+                    _mm512_storeu_si512(at + 2 * b, channel_sums_wide(acc));
+                    continue;
+                }
+                const uint8_t* q[4];
+                granule_rows(rows, until, q);
+                cur = load_granules_wide(q, 0, shuffle);
+                before = acc;
+                acc = _mm512_add_epi16(acc, _mm512_maddubs_epi16(cur, ones));
+                g = until + 1;
+            }
+            const __m512i mask = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(masks[t].bytes)));
+            _mm512_storeu_si512(at + 2 * b, channel_sums_wide(_mm512_add_epi16(before, _mm512_maddubs_epi16(cur, mask))));
         }
     }
 
@@ -369,13 +441,15 @@ private:
     // One task's outputs for the block's rows. Rows outside the task go to a
     // scratch row; groups that end near the row's end store exactly their bytes.
     IMAGENET32_AVX2 void emit(const HTask& t, const TaskEdges& e, int r) {
-        if (e.pieces) emit_rows<true>(t, e, r);
-        else emit_rows<false>(t, e, r);
+        uint8_t* out[4];
+        if (!block_rows(t, r, out)) return;
+        if (e.pieces) emit_rows<true>(t, e, out);
+        else if constexpr (Wide) emit_rows_wide(t, e, out);
+        else emit_rows<false>(t, e, out);
     }
 
-    template <bool Pieces>
-    IMAGENET32_AVX2 void emit_rows(const HTask& t, const TaskEdges& e, int r) {
-        uint8_t* out[4];
+    // Where rows r .. r+3 go; false if none is the task's.
+    bool block_rows(const HTask& t, int r, uint8_t* out[4]) {
         bool any = false;
         for (int i = 0; i < 4; ++i) {
             const int row = r + i;
@@ -383,24 +457,58 @@ private:
             out[i] = inside ? t.dst + static_cast<std::ptrdiff_t>(row - t.row0) * t.dst_stride : scratch_.data();
             any = any || inside;
         }
-        if (!any) return;
+        return any;
+    }
+
+    template <bool Pieces>
+    IMAGENET32_AVX2 void emit_rows(const HTask& t, const TaskEdges& e, uint8_t* const out[4]) {
         const int row_bytes = t.out_w * C;
-        int xx = 0;
         __m256i rows01, rows23;
-        for (; xx * C + kGroupStore <= row_bytes; xx += 4) {
+        for (int xx = 0; xx < t.out_w; xx += 4) {
             group<Pieces>(e, xx, rows01, rows23);
-            store_group(out[0] + xx * C, _mm256_castsi256_si128(rows01));
-            store_group(out[1] + xx * C, _mm256_extracti128_si256(rows01, 1));
-            store_group(out[2] + xx * C, _mm256_castsi256_si128(rows23));
-            store_group(out[3] + xx * C, _mm256_extracti128_si256(rows23, 1));
+            store_rows(out, xx, row_bytes, _mm256_castsi256_si128(rows01), _mm256_extracti128_si256(rows01, 1),
+                       _mm256_castsi256_si128(rows23), _mm256_extracti128_si256(rows23, 1));
         }
-        for (; xx < t.out_w; xx += 4) {
-            group<Pieces>(e, xx, rows01, rows23);
-            const int n = std::min(4, t.out_w - xx) * C;
-            store_exactly(out[0] + xx * C, _mm256_castsi256_si128(rows01), n);
-            store_exactly(out[1] + xx * C, _mm256_extracti128_si256(rows01, 1), n);
-            store_exactly(out[2] + xx * C, _mm256_castsi256_si128(rows23), n);
-            store_exactly(out[3] + xx * C, _mm256_extracti128_si256(rows23, 1), n);
+    }
+
+    // finish32 of window i for the four rows.
+    IMAGENET32_AVX512 __m512i finish_window_wide(const TaskEdges& e, int i) const {
+        const Block* at = at_break_.data();
+        const __m512i sums = _mm512_sub_epi16(_mm512_loadu_si512(at + 2 * e.last[i]), _mm512_loadu_si512(at + 2 * e.first[i]));
+        const __m512i k = _mm512_set1_epi32(static_cast<int>(e.k[i]));
+        const __m512i round = _mm512_set1_epi32(1 << (kPrecisionBits - 1));
+        return _mm512_srli_epi32(_mm512_add_epi32(_mm512_mullo_epi32(sums, k), round), kPrecisionBits);
+    }
+
+    // group for the four rows: [row 0 | row 1 | row 2 | row 3].
+    IMAGENET32_AVX512 void emit_rows_wide(const HTask& t, const TaskEdges& e, uint8_t* const out[4]) {
+        const int row_bytes = t.out_w * C;
+        const __m512i compact = _mm512_broadcast_i32x4(_mm256_castsi256_si128(compact_channels<C>()));
+        for (int xx = 0; xx < t.out_w; xx += 4) {
+            const __m512i ab = _mm512_packus_epi32(finish_window_wide(e, xx), finish_window_wide(e, xx + 1));
+            const __m512i cd = _mm512_packus_epi32(finish_window_wide(e, xx + 2), finish_window_wide(e, xx + 3));
+            __m512i v = _mm512_packus_epi16(ab, cd);
+            if constexpr (C != 4) v = _mm512_shuffle_epi8(v, compact);
+            store_rows(out, xx, row_bytes, _mm512_castsi512_si128(v), _mm512_extracti32x4_epi32(v, 1),
+                       _mm512_extracti32x4_epi32(v, 2), _mm512_extracti32x4_epi32(v, 3));
+        }
+    }
+
+    // Windows xx..xx+3 of the four rows; a group that would store past the row's end stores exactly its bytes.
+    IMAGENET32_AVX2 static void store_rows(uint8_t* const out[4], int xx, int row_bytes, __m128i v0, __m128i v1,
+                                           __m128i v2, __m128i v3) {
+        const int at = xx * C;
+        if (at + kGroupStore <= row_bytes) {
+            store_group(out[0] + at, v0);
+            store_group(out[1] + at, v1);
+            store_group(out[2] + at, v2);
+            store_group(out[3] + at, v3);
+        } else {
+            const int n = std::min(4 * C, row_bytes - at);
+            store_exactly(out[0] + at, v0, n);
+            store_exactly(out[1] + at, v1, n);
+            store_exactly(out[2] + at, v2, n);
+            store_exactly(out[3] + at, v3, n);
         }
     }
 
@@ -433,33 +541,39 @@ private:
 };
 
 // The pass for this geometry, from the thread's cache of recent ones.
-template <int C>
-HorizontalPass<C>& cached_pass(int width, const HTask* tasks, std::size_t n) {
+template <int C, bool Wide>
+HorizontalPass<C, Wide>& cached_pass(int width, const HTask* tasks, std::size_t n) {
     constexpr std::size_t kKept = 8;
-    thread_local std::vector<std::unique_ptr<HorizontalPass<C>>> recent;  // most recent first
+    thread_local std::vector<std::unique_ptr<HorizontalPass<C, Wide>>> recent;  // most recent first
     for (std::size_t i = 0; i < recent.size(); ++i)
         if (recent[i]->matches(width, tasks, n)) {
             std::rotate(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(i),
                         recent.begin() + static_cast<std::ptrdiff_t>(i) + 1);
             return *recent.front();
         }
-    recent.insert(recent.begin(), std::make_unique<HorizontalPass<C>>(width, tasks, n));
+    recent.insert(recent.begin(), std::make_unique<HorizontalPass<C, Wide>>(width, tasks, n));
     if (recent.size() > kKept) recent.pop_back();
     return *recent.front();
 }
 
-template <int C>
+template <int C, bool Wide>
 IMAGENET32_AVX2 void box_h(const View<uint8_t>& src, const HTask* tasks, std::size_t n) {
-    cached_pass<C>(src.width, tasks, n).run(src, tasks, n);
+    cached_pass<C, Wide>(src.width, tasks, n).run(src, tasks, n);
+}
+
+// Wide only where the CPU has the AVX-512 subsets (the avx512 backend).
+template <bool Wide>
+IMAGENET32_AVX2 void box_h_passes(const View<uint8_t>& src, const HTask* tasks, std::size_t n) {
+    switch (src.channels) {
+        case 1: box_h<1, Wide>(src, tasks, n); break;
+        case 2: box_h<2, Wide>(src, tasks, n); break;
+        case 3: box_h<3, Wide>(src, tasks, n); break;
+        default: box_h<4, Wide>(src, tasks, n); break;
+    }
 }
 
 IMAGENET32_AVX2 inline void box_h_tasks(const View<uint8_t>& src, const HTask* tasks, std::size_t n) {
-    switch (src.channels) {
-        case 1: box_h<1>(src, tasks, n); break;
-        case 2: box_h<2>(src, tasks, n); break;
-        case 3: box_h<3>(src, tasks, n); break;
-        default: box_h<4>(src, tasks, n); break;
-    }
+    box_h_passes<false>(src, tasks, n);
 }
 
 // Vertical pass: columns in blocks of 32, then 16 and 8 bytes, rows summed in

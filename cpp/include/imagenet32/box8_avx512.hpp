@@ -10,7 +10,8 @@
 // with saturation (Pillow's clip to 255) and shuffled into pixel order.
 //
 // The cost is per chunk, not per byte, so a pass over short windows (upscales,
-// several output sizes sharing one pass) stays on the AVX2 sweep.
+// several output sizes sharing one pass) takes the sweep of box8_avx2.hpp, in its
+// wide form (four rows to a register).
 #pragma once
 
 #include "avx2_target.hpp"
@@ -22,8 +23,6 @@
 #include <vector>
 
 #include "box8_avx2.hpp"
-
-#define IMAGENET32_AVX512 __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi")))
 
 // GCC 12's AVX-512 intrinsics start some results from _mm512_undefined_*(),
 // which -Wmaybe-uninitialized reports at every use (a false positive).
@@ -188,7 +187,7 @@ IMAGENET32_AVX512 inline void box_h_tasks(const View<uint8_t>& src, const HTask*
         cost += c;
     }
     if (!fits || cost * kBytesPerHalfChunk > static_cast<long long>(src.row_elements())) {
-        avx2::box_h_tasks(src, tasks, n);
+        avx2::box_h_passes<true>(src, tasks, n);
         return;
     }
     thread_local DirectTask d;  // reused: its vectors keep their capacity

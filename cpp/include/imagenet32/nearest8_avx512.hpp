@@ -5,7 +5,7 @@
 // a row past its last chunk of 16, take the scalar copy.
 #pragma once
 
-#include "box8_avx512.hpp"  // IMAGENET32_AVX512
+#include "avx2_target.hpp"
 
 #if IMAGENET32_HAVE_AVX2
 
