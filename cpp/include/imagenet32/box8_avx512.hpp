@@ -146,9 +146,7 @@ struct DirectRow {
         // Sums fit 32 bits: dwords [w0, w2, w1, w3] of each channel.
         const __m512i sums = _mm512_or_si512(s01, _mm512_slli_epi64(s23, 32));
         const __m512i kv = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(k + xx)));
-        const __m512i round = _mm512_set1_epi32(1 << (kPrecisionBits - 1));
-        const __m512i v = _mm512_srli_epi32(_mm512_add_epi32(_mm512_mullo_epi32(sums, kv), round), kPrecisionBits);
-        return _mm_shuffle_epi8(_mm512_cvtusepi32_epi8(v), order);
+        return _mm_shuffle_epi8(_mm512_cvtusepi32_epi8(avx2::finish32_wide(sums, kv)), order);
     }
 };
 
