@@ -58,6 +58,26 @@ def random_image(rng: np.random.Generator, height: int, width: int, channels: in
     return np.ascontiguousarray(np.broadcast_to(base[..., None], shape) if channels else base)
 
 
+def at_page_end(image: np.ndarray) -> np.ndarray:
+    """A copy of `image` whose last byte is the last readable one: an unreadable page
+    follows it, so a kernel that reads past the image crashes the test."""
+    import ctypes
+    import mmap
+
+    size = image.nbytes
+    pages = -(-size // mmap.PAGESIZE) + 1
+    memory = mmap.mmap(-1, pages * mmap.PAGESIZE)
+    base = ctypes.addressof(ctypes.c_char.from_buffer(memory))
+    guard = base + (pages - 1) * mmap.PAGESIZE
+    libc = ctypes.CDLL(None, use_errno=True)
+    prot_none = 0
+    if libc.mprotect(ctypes.c_void_p(guard), mmap.PAGESIZE, prot_none) != 0:
+        raise OSError(ctypes.get_errno(), "mprotect failed")
+    copy = np.frombuffer(memory, np.uint8, size, (pages - 1) * mmap.PAGESIZE - size).reshape(image.shape)
+    copy[...] = image
+    return copy
+
+
 def golden_cases():
     """(case, input array) for every case of the golden set."""
     cases = json.loads((GOLDEN / "cases.json").read_text())["cases"]

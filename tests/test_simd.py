@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from helpers import random_image, simd_backends
+from helpers import at_page_end, random_image, simd_backends
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -78,6 +78,44 @@ def test_nearest_matches_scalar(simd, image, size, strided, data):
         scalar = imagenet32.resize(image, size, filter="nearest", box=box, pillow=pillow, simd="scalar")
         assert np.array_equal(imagenet32.resize(image, size, filter="nearest", box=box, pillow=pillow, simd=simd),
                               scalar)
+
+
+@pytest.mark.parametrize("simd", SIMD)
+@given(finest=st.sampled_from([8, 16, 32, 64, 96]) | st.integers(1, 96), coarser=st.sets(st.sampled_from([2, 4, 8])),
+       ratio=st.floats(1.0, 9.0), height=st.integers(1, 12), channels=st.sampled_from([3, 4, 3, None, 2]),
+       seed=st.integers(0, 2**32 - 1), white=st.booleans(), gap=st.booleans(), crop=st.booleans(),
+       pillow=st.sampled_from(["4.1", "6.2", "13.0"]))
+def test_nested_sizes_share_one_pass(simd, finest, coarser, ratio, height, channels, seed, white, gap, crop, pillow):
+    """The dataset's case, 64, 32, 16 and 8 from rows of up to 512 pixels: RGB and RGBA
+    windows of at most 8 pixels summed one load each, and the coarser sizes' sums taken
+    from theirs (AVX-512). Saturated images give the largest sums; a gap after each row and
+    a crop of the first rows (4.1 had no box) move the rows read."""
+    width = max(1, round(finest * ratio))
+    image = random_image(np.random.default_rng(seed), height, width, channels)
+    if white:
+        image[:] = 255
+    if gap:
+        image = np.concatenate([image, image[:, : max(1, width // 4)]], axis=1)[:, :width]
+    widths = [finest] + [finest // m for m in sorted(coarser) if finest % (4 * m) == 0]
+    out_h = max(1, height // 2)
+    box = (0.0, min(2.0, height - 1.0), float(width), float(height)) if crop and pillow != "4.1" else None
+    sizes = [(w, out_h) for w in widths]
+    scalar = imagenet32.resize_many(image, sizes, box=box, pillow=pillow, simd="scalar")
+    fast = imagenet32.resize_many(image, sizes, box=box, pillow=pillow, simd=simd)
+    assert all(np.array_equal(a, b) for a, b in zip(scalar, fast))
+
+
+@pytest.mark.parametrize("simd", SIMD)
+@pytest.mark.parametrize("channels", [3, 4])
+def test_short_windows_never_read_past_the_image(simd, channels):
+    """The short-window pass loads 32 bytes a window: near the end of the last row it must
+    load only the image's bytes (an unreadable page follows the image here)."""
+    rng = np.random.default_rng(11)
+    for width in [1, 5, 8, 9, 31, 64, 100, 255, 256, 333, 500, 512]:
+        image = at_page_end(random_image(rng, 3, width, channels))
+        for sizes in ([64, 32, 16, 8], [max(1, width // 3)], [max(1, width // 5), max(1, width // 7)]):
+            scalar = imagenet32.resize_many(image, sizes, simd="scalar")
+            assert all(np.array_equal(a, b) for a, b in zip(scalar, imagenet32.resize_many(image, sizes, simd=simd)))
 
 
 @pytest.mark.parametrize("simd", SIMD)

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "box8_avx2.hpp"
+#include "box8_short_avx512.hpp"
 
 // GCC 12's AVX-512 intrinsics start some results from _mm512_undefined_*(),
 // which -Wmaybe-uninitialized reports at every use (a false positive).
@@ -177,6 +178,7 @@ IMAGENET32_AVX512 void direct(const View<uint8_t>& src, const HTask& t, const Di
 }
 
 IMAGENET32_AVX512 inline void box_h_tasks(const View<uint8_t>& src, const HTask* tasks, std::size_t n) {
+    if (box_h_short(src, tasks, n)) return;
     long long cost = 0;
     bool fits = true;
     for (std::size_t i = 0; i < n; ++i) {

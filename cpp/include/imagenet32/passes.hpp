@@ -60,7 +60,7 @@ inline std::vector<Window> shifted(std::vector<Window> windows, int by) {
 inline std::vector<Image<uint8_t>> passes8(const View<uint8_t>& src, const std::vector<CorePlan>& plans,
                                           const Rules& rules, const Backend& backend) {
     std::vector<PassJob<uint8_t>> jobs = schedule(src, plans);
-    std::vector<std::vector<Window>> hw(plans.size()), vw(plans.size());
+    std::vector<std::shared_ptr<const std::vector<Window>>> hw(plans.size()), vw(plans.size());
     std::vector<HTask> from_src_h;
     std::vector<VTask> from_src_v;
     for (std::size_t i = 0; i < plans.size(); ++i) {
@@ -70,24 +70,24 @@ inline std::vector<Image<uint8_t>> passes8(const View<uint8_t>& src, const std::
             conv8_job(src, p, j, rules, backend);
             continue;
         }
-        if (p.need_h) hw[i] = box_windows(p.h, rules);
-        if (p.need_v) vw[i] = box_windows(p.v, rules);
+        if (p.need_h) hw[i] = cached_box_windows(p.h, rules);
+        if (p.need_v) vw[i] = cached_box_windows(p.v, rules);
         switch (j.kind) {
             case PassJob<uint8_t>::kCopy:
                 break;
             case PassJob<uint8_t>::kHorizontal:
-                from_src_h.push_back({hw[i].data(), p.size.width, 0, src.height, j.out.data(), j.out.stride()});
+                from_src_h.push_back({hw[i]->data(), p.size.width, 0, src.height, j.out.data(), j.out.stride()});
                 break;
             case PassJob<uint8_t>::kVertical:
-                from_src_v.push_back({vw[i].data(), p.size.height, j.out.data(), j.out.stride()});
+                from_src_v.push_back({vw[i]->data(), p.size.height, j.out.data(), j.out.stride()});
                 break;
             case PassJob<uint8_t>::kHorizontalThenVertical:
                 from_src_h.push_back(
-                    {hw[i].data(), p.size.width, j.row0, j.mid.height(), j.mid.data(), j.mid.stride()});
-                vw[i] = shifted(std::move(vw[i]), j.row0);
+                    {hw[i]->data(), p.size.width, j.row0, j.mid.height(), j.mid.data(), j.mid.stride()});
+                if (j.row0 != 0) vw[i] = std::make_shared<const std::vector<Window>>(shifted(*vw[i], j.row0));
                 break;
             case PassJob<uint8_t>::kVerticalThenHorizontal:
-                from_src_v.push_back({vw[i].data(), p.size.height, j.mid.data(), j.mid.stride()});
+                from_src_v.push_back({vw[i]->data(), p.size.height, j.mid.data(), j.mid.stride()});
                 break;
         }
     }
@@ -98,10 +98,10 @@ inline std::vector<Image<uint8_t>> passes8(const View<uint8_t>& src, const std::
         PassJob<uint8_t>& j = jobs[i];
         const CorePlan& p = plans[i];
         if (p.filter == Filter::box && j.kind == PassJob<uint8_t>::kHorizontalThenVertical) {
-            const VTask t{vw[i].data(), p.size.height, j.out.data(), j.out.stride()};
+            const VTask t{vw[i]->data(), p.size.height, j.out.data(), j.out.stride()};
             backend.box_v(j.mid.view(), &t, 1);
         } else if (p.filter == Filter::box && j.kind == PassJob<uint8_t>::kVerticalThenHorizontal) {
-            const HTask t{hw[i].data(), p.size.width, 0, p.size.height, j.out.data(), j.out.stride()};
+            const HTask t{hw[i]->data(), p.size.width, 0, p.size.height, j.out.data(), j.out.stride()};
             backend.box_h(j.mid.view(), &t, 1);
         }
         out[i] = std::move(j.out);

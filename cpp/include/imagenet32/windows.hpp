@@ -216,38 +216,6 @@ inline FixedCoefficients fixed_coefficients(const Coefficients& c) {
     return f;
 }
 
-// fixed_coefficients(coefficients(...)) from a per-thread cache of the axes
-// used last: images come in a few shapes, and for small outputs the filters'
-// sin and cos cost as much as the passes.
-inline std::shared_ptr<const FixedCoefficients> cached_fixed_coefficients(const Axis& axis, Filter filter,
-                                                                          const Rules& rules) {
-    struct Entry {
-        Axis axis;
-        Filter filter;
-        Rules rules;
-        std::shared_ptr<const FixedCoefficients> table;
-        bool matches(const Axis& a, Filter f, const Rules& r) const {
-            return axis.in == a.in && axis.in0 == a.in0 && axis.in1 == a.in1 && axis.out == a.out && filter == f &&
-                   rules.floor_ceil_bounds == r.floor_ceil_bounds && rules.box_left_closed == r.box_left_closed &&
-                   rules.hamming_tails == r.hamming_tails;
-        }
-    };
-    constexpr std::size_t kKept = 32;
-    thread_local std::vector<Entry> recent;  // most recent first
-    for (std::size_t i = 0; i < recent.size(); ++i)
-        if (recent[i].matches(axis, filter, rules)) {
-            std::rotate(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(i),
-                        recent.begin() + static_cast<std::ptrdiff_t>(i) + 1);
-            return recent.front().table;
-        }
-    auto table = std::make_shared<const FixedCoefficients>(fixed_coefficients(coefficients(axis, filter, rules)));
-    constexpr std::size_t kLargest = 1 << 20;  // coefficients; bigger tables (huge images) are not kept
-    if (table->k.size() > kLargest) return table;
-    recent.insert(recent.begin(), Entry{axis, filter, rules, table});
-    if (recent.size() > kKept) recent.pop_back();
-    return table;
-}
-
 // The input rows Pillow's horizontal-first pass reads for the vertical
 // windows: [ybox_first, ybox_last) from the first and last outputs' bounds.
 inline std::pair<int, int> pillow_row_span(const Axis& axis, Filter filter, const Rules& rules) {
@@ -292,6 +260,57 @@ inline std::vector<Window> box_windows(const Axis& axis, const Rules& rules) {
         w.k = fixed_weight(w.count);
     }
     return windows;
+}
+
+namespace detail {
+
+inline std::size_t table_elements(const FixedCoefficients& t) { return t.k.size(); }
+inline std::size_t table_elements(const std::vector<Window>& t) { return t.size(); }
+
+// make() from a per-thread cache of the axes used last: images come in a few
+// shapes, and for small outputs computing the table (the filters' sin and cos,
+// the double arithmetic of every window) costs as much as the passes.
+template <class Table, class Make>
+std::shared_ptr<const Table> recent_table(const Axis& axis, Filter filter, const Rules& rules, Make make) {
+    struct Entry {
+        Axis axis;
+        Filter filter;
+        Rules rules;
+        std::shared_ptr<const Table> table;
+        bool matches(const Axis& a, Filter f, const Rules& r) const {
+            return axis.in == a.in && axis.in0 == a.in0 && axis.in1 == a.in1 && axis.out == a.out && filter == f &&
+                   rules.floor_ceil_bounds == r.floor_ceil_bounds && rules.box_left_closed == r.box_left_closed &&
+                   rules.hamming_tails == r.hamming_tails;
+        }
+    };
+    constexpr std::size_t kKept = 32;
+    thread_local std::vector<Entry> recent;  // most recent first
+    for (std::size_t i = 0; i < recent.size(); ++i)
+        if (recent[i].matches(axis, filter, rules)) {
+            std::rotate(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(i),
+                        recent.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+            return recent.front().table;
+        }
+    auto table = std::make_shared<const Table>(make());
+    constexpr std::size_t kLargest = 1 << 20;  // elements; bigger tables (huge images) are not kept
+    if (table_elements(*table) > kLargest) return table;
+    recent.insert(recent.begin(), Entry{axis, filter, rules, table});
+    if (recent.size() > kKept) recent.pop_back();
+    return table;
+}
+
+}  // namespace detail
+
+// fixed_coefficients(coefficients(...)), from the per-thread cache.
+inline std::shared_ptr<const FixedCoefficients> cached_fixed_coefficients(const Axis& axis, Filter filter,
+                                                                          const Rules& rules) {
+    return detail::recent_table<FixedCoefficients>(
+        axis, filter, rules, [&] { return fixed_coefficients(coefficients(axis, filter, rules)); });
+}
+
+// box_windows, from the per-thread cache.
+inline std::shared_ptr<const std::vector<Window>> cached_box_windows(const Axis& axis, const Rules& rules) {
+    return detail::recent_table<std::vector<Window>>(axis, Filter::box, rules, [&] { return box_windows(axis, rules); });
 }
 
 }  // namespace imagenet32
