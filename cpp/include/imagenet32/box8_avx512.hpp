@@ -9,9 +9,11 @@
 // side in 32-bit lanes, multiplied by each window's weight, rounded, narrowed
 // with saturation (Pillow's clip to 255) and shuffled into pixel order.
 //
-// The cost is per chunk, not per byte, so a pass over short windows (upscales,
-// several output sizes sharing one pass) takes the sweep of box8_avx2.hpp, in its
-// wide form (four rows to a register).
+// RGB and RGBA windows of at most 8 pixels, and sizes nested in them, take the
+// short-window pass first (box8_short_avx512.hpp). Otherwise the cost is per
+// chunk, not per byte, so a pass over short windows (upscales, several output
+// sizes sharing one pass) takes the sweep of box8_avx2.hpp, in its wide form
+// (four rows to a register).
 #pragma once
 
 #include "avx2_target.hpp"

@@ -29,11 +29,6 @@
 
 #include "box8.hpp"
 
-// GCC 12's AVX-512 intrinsics start some results from _mm*_undefined_*(),
-// which -Wmaybe-uninitialized reports at every use (a false positive).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
 namespace imagenet32 {
 namespace avx512 {
 
@@ -271,7 +266,5 @@ IMAGENET32_AVX512 inline bool box_h_short(const View<uint8_t>& src, const HTask*
 
 }  // namespace avx512
 }  // namespace imagenet32
-
-#pragma GCC diagnostic pop
 
 #endif
