@@ -157,19 +157,13 @@ template <int C, bool Multi>
 IMAGENET32_AVX512 void direct_rows(const View<uint8_t>& src, const HTask& t, const DirectTask& d) {
     const DirectRow<C, Multi> row{d.load_mask.data(), d.offset.data(), d.chunk_end.data(), d.k.data(),
                                   chunk_layout<C>(), pixel_order<C>()};
-    const int out_w = t.out_w, row_bytes = out_w * C, row0 = t.row0, rows = t.rows;
+    const int out_w = t.out_w, row0 = t.row0, rows = t.rows;
     uint8_t* const dst = t.dst;
     const std::ptrdiff_t dst_stride = t.dst_stride;
     for (int r = 0; r < rows; ++r) {
         const uint8_t* in = src.row(row0 + r);
         uint8_t* out = dst + static_cast<std::ptrdiff_t>(r) * dst_stride;
-        int xx = 0;
-        for (; xx * C + 16 <= row_bytes; xx += 4)  // a full store, overwritten by the next group where it overlaps
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(out + xx * C), row.group(in, xx));
-        for (; xx < out_w; xx += 4) {
-            const int n = std::min(4, out_w - xx) * C;
-            _mm_mask_storeu_epi8(out + xx * C, static_cast<__mmask16>((1u << n) - 1), row.group(in, xx));
-        }
+        for (int g = 0; 4 * g < out_w; ++g) store_group<C>(out, g, out_w, row.group(in, 4 * g));
     }
 }
 

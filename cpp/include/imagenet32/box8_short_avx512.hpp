@@ -7,8 +7,8 @@
 // A window is one 32-byte load: vpermb lays its pixels out channel by channel
 // (channel c in 64-bit lane c; the permute's mask zeroes the bytes of pixels
 // outside the window) and vpsadbw sums each lane. Four windows are finished
-// together in 32-bit lanes (weight, rounding, shift), and one vpermt2b takes
-// their bytes in pixel order.
+// together in 32-bit lanes (four times the weight, plus the rounding), and one
+// vpermt2b takes the top byte of each, in pixel order.
 //
 // A coarser size whose every window is exactly the union of 2, 4 or 8
 // consecutive windows of the finest size (checked window by window, in
@@ -180,8 +180,9 @@ struct ShortRow {
     }
 };
 
-// Group g of a row of out_w outputs: a full 16-byte store where the row has
-// room (the next group overwrites its spare bytes), else exactly its bytes.
+// Group g (outputs 4g..4g+3) of a row of out_w outputs: a full 16-byte store
+// where the row has room (the next group overwrites its spare bytes), else
+// only the row's bytes. Shared with box8_avx512.hpp's direct windows.
 template <int C>
 IMAGENET32_AVX512 inline void store_group(uint8_t* out, int g, int out_w, __m128i v) {
     const int x = 4 * g * C, row_bytes = out_w * C;
