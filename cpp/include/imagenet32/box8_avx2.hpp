@@ -548,7 +548,7 @@ private:
 template <int C, bool Wide>
 HorizontalPass<C, Wide>& cached_pass(int width, const HTask* tasks, std::size_t n) {
     constexpr std::size_t kKept = 8;
-    thread_local std::vector<std::unique_ptr<HorizontalPass<C, Wide>>> recent;  // most recent first
+    auto& recent = per_thread<std::vector<std::unique_ptr<HorizontalPass<C, Wide>>>>();  // most recent first
     for (std::size_t i = 0; i < recent.size(); ++i)
         if (recent[i]->matches(width, tasks, n)) {
             std::rotate(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(i),

@@ -186,7 +186,7 @@ IMAGENET32_AVX512 inline void box_h_tasks(const View<uint8_t>& src, const HTask*
         avx2::box_h_passes<true>(src, tasks, n);
         return;
     }
-    thread_local DirectTask d;  // reused: its vectors keep their capacity
+    DirectTask& d = per_thread<DirectTask>();  // reused: its vectors keep their capacity
     for (std::size_t i = 0; i < n; ++i) {
         d.plan(tasks[i], src.channels);
         switch (src.channels) {

@@ -258,7 +258,7 @@ IMAGENET32_AVX512 void short_pass(const View<uint8_t>& src, const ShortPlan& p) 
 
 // The short pass for these tasks, if they can take it (ShortPlan::plan).
 IMAGENET32_AVX512 inline bool box_h_short(const View<uint8_t>& src, const HTask* tasks, std::size_t n) {
-    thread_local ShortPlan p;  // reused: its vectors keep their capacity
+    ShortPlan& p = per_thread<ShortPlan>();  // reused: its vectors keep their capacity
     if (!p.plan(src, tasks, n)) return false;
     if (src.channels == 3) short_pass<3>(src, p);
     else short_pass<4>(src, p);

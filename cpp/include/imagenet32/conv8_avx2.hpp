@@ -86,10 +86,11 @@ IMAGENET32_AVX2 inline __m256i widen8(const uint8_t* p) {
 }
 
 // A pass's scratch rows, kept per thread between calls.
-inline std::vector<uint8_t>& scratch(int which) {
-    thread_local std::vector<uint8_t> buffers[2];
-    return buffers[which];
-}
+struct ScratchRows {
+    std::vector<uint8_t> rows[2];
+};
+
+inline std::vector<uint8_t>& scratch(int which) { return per_thread<ScratchRows>().rows[which]; }
 
 template <int C>
 IMAGENET32_AVX2 void conv_h(const View<uint8_t>& src, const ConvTask& t) {

@@ -11,6 +11,16 @@
 
 namespace imagenet32 {
 
+// The calling thread's own T, kept between calls (plans, scratch rows,
+// caches). Reached through this one out-of-line call: where a thread_local's
+// uses are inlined into a loop, as link-time optimisation did, a shared
+// library re-derives its address (__tls_get_addr) at every use.
+template <class T>
+[[gnu::noinline]] T& per_thread() {
+    thread_local T instance;
+    return instance;
+}
+
 // A read-only window on pixel rows: `channels` interleaved samples per pixel,
 // rows `stride` elements apart (any sign). Samples within a row are contiguous.
 template <class T>

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "pixels.hpp"
+
 namespace imagenet32 {
 
 // Pillow's 8-bit fixed point: weights are integers in units of 2^-22.
@@ -284,7 +286,7 @@ std::shared_ptr<const Table> recent_table(const Axis& axis, Filter filter, const
         }
     };
     constexpr std::size_t kKept = 32;
-    thread_local std::vector<Entry> recent;  // most recent first
+    std::vector<Entry>& recent = per_thread<std::vector<Entry>>();  // most recent first
     for (std::size_t i = 0; i < recent.size(); ++i)
         if (recent[i].matches(axis, filter, rules)) {
             std::rotate(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(i),
