@@ -106,6 +106,20 @@ def test_nested_sizes_share_one_pass(simd, finest, coarser, ratio, height, chann
 
 
 @pytest.mark.parametrize("simd", SIMD)
+def test_short_pass_plans_again_when_the_windows_change(simd):
+    """The short pass keeps its last plan while the windows stay the same: rows of the same
+    width to the same sizes, but with other windows (a box moved by a fraction, another
+    Pillow's rules) must not reuse it, and going back must give the first bytes again."""
+    image = random_image(np.random.default_rng(12), 6, 375, 3)
+    calls = [(None, "13.0"), ((0.5, 0.0, 375.0, 6.0), "13.0"), ((3.25, 0.0, 375.0, 6.0), "13.0"), (None, "13.0"),
+             (None, "4.1"), (None, "6.2"), (None, "13.0")]
+    for box, pillow in calls:
+        scalar = imagenet32.resize_many(image, [64, 32, 16, 8], box=box, pillow=pillow, simd="scalar")
+        fast = imagenet32.resize_many(image, [64, 32, 16, 8], box=box, pillow=pillow, simd=simd)
+        assert all(np.array_equal(a, b) for a, b in zip(scalar, fast)), (box, pillow)
+
+
+@pytest.mark.parametrize("simd", SIMD)
 @pytest.mark.parametrize("channels", [3, 4])
 def test_short_windows_never_read_past_the_image(simd, channels):
     """The short-window pass loads 32 bytes a window: near the end of the last row it must

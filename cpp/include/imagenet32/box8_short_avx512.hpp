@@ -50,7 +50,8 @@ struct ShortPlan {
     std::array<const HTask*, kLevels> task{};          // per level (finest = 0): the size asked, or null
     std::array<std::vector<uint32_t>, kLevels> k4;     // per level, per group: 4 k of [w0, w1] x 4, then [w2, w3] x 4
 
-    // Whether these tasks can take the short pass, and its plan if so.
+    // Whether these tasks can take the short pass, and its plan if so (the
+    // last call's, when their windows and the row are the same).
     bool plan(const View<uint8_t>& src, const HTask* tasks, std::size_t n) {
         task.fill(nullptr);
         if ((src.channels != 3 && src.channels != 4) || n == 0) return false;
@@ -62,20 +63,53 @@ struct ShortPlan {
             const HTask& t = tasks[i];
             const int level = level_of(finest->out_w, t.out_w);
             if (level < 0 || task[level] || t.row0 != finest->row0 || t.rows != finest->rows) return false;
-            if (level > 0 && (t.out_w % 4 != 0 || !nested(*finest, t, 1 << level))) return false;
             task[level] = &t;
             windows += t.out_w;
         }
+        const long long row_bytes = static_cast<long long>(src.row_elements());
+        if (planned_ && row_bytes == row_bytes_ && src.channels == channels_ && same_windows()) return true;
+        planned_ = false;
+        for (int level = 1; level < kLevels; ++level)
+            if (task[level] && (task[level]->out_w % 4 != 0 || !nested(*finest, *task[level], 1 << level))) return false;
         for (int i = 0; i < finest->out_w; ++i)
             if (finest->windows[i].count > kShortWindow) return false;
-        const long long row_bytes = static_cast<long long>(src.row_elements());
         if (windows * kBytesPerShortWindow > row_bytes) return false;
         layout(*finest, src.channels, row_bytes);
-        for (int level = 0; level < kLevels; ++level) weights(task[level], k4[level]);
+        for (int level = 0; level < kLevels; ++level) {
+            weights(task[level], k4[level]);
+            const HTask* t = task[level];
+            seen_[level].assign(t ? t->windows : nullptr, t ? t->windows + t->out_w : nullptr);
+        }
+        row_bytes_ = row_bytes;
+        channels_ = src.channels;
+        planned_ = true;
         return true;
     }
 
 private:
+    // What the layout and weights were made from.
+    bool planned_ = false;
+    long long row_bytes_ = 0;
+    int channels_ = 0;
+    std::array<std::vector<Window>, kLevels> seen_;
+
+    bool same_windows() const {
+        for (int level = 0; level < kLevels; ++level) {
+            const HTask* t = task[level];
+            const std::vector<Window>& w = seen_[level];
+            if (!t) {
+                if (!w.empty()) return false;
+                continue;
+            }
+            if (w.size() != static_cast<std::size_t>(t->out_w) ||
+                !std::equal(w.begin(), w.end(), t->windows, [](const Window& a, const Window& b) {
+                    return a.start == b.start && a.count == b.count && a.k == b.k;
+                }))
+                return false;
+        }
+        return true;
+    }
+
     // log2 of finest / out_w when that is 1, 2, 4 or 8; otherwise -1.
     static int level_of(int finest, int out_w) {
         for (int level = 0; level < kLevels; ++level)
