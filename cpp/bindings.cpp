@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -209,10 +210,24 @@ py::list resize8_batch(const py::list& images, const SizeList& sizes, std::optio
 // empty) to one square (`sides` an int: an array back) or several (a list:
 // a list back) of modest buffers, with the least overhead. None for anything
 // else: Python then takes the general path, which checks everything.
+// A square's side: a Python int (not a bool or a numpy integer) from 1 to
+// 2^31 - 1; else 0.
+int side_of(const py::handle& h) {
+    if (!PyLong_CheckExact(h.ptr())) return 0;
+    int overflow = 0;
+    const long long side = PyLong_AsLongLongAndOverflow(h.ptr(), &overflow);
+    return overflow || side < 1 || side > std::numeric_limits<int>::max() ? 0 : static_cast<int>(side);
+}
+
 py::object resize8_squares(const py::handle& image, const py::handle& sides_arg, Filter filter,
                            const Rules& rules) {
-    const bool one = py::isinstance<py::int_>(sides_arg);
-    const std::vector<int> sides = one ? std::vector<int>{sides_arg.cast<int>()} : sides_arg.cast<std::vector<int>>();
+    const bool one = PyLong_CheckExact(sides_arg.ptr());
+    std::vector<int> sides;
+    if (one) {
+        sides.push_back(side_of(sides_arg));
+    } else if (PyList_CheckExact(sides_arg.ptr()) || PyTuple_CheckExact(sides_arg.ptr())) {
+        for (const py::handle item : sides_arg) sides.push_back(side_of(item));
+    }
     constexpr long long kModest = 1LL << 28;  // bytes of the largest buffer
     if (!py::isinstance<py::array_t<uint8_t>>(image)) return py::none();
     const auto a = py::reinterpret_borrow<py::array>(image);

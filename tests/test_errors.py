@@ -51,6 +51,30 @@ def test_bad_sizes(size, error, match):
 
 
 @pytest.mark.parametrize(
+    ("sizes", "error", "match"),
+    [
+        ([4, 0], ValueError, "size must be positive"),
+        ((4, -1), ValueError, "size must be positive"),
+        ([4, True], TypeError, "int or a \\(width, height\\) pair"),
+        ([4, 2.0], TypeError, "int or a \\(width, height\\) pair"),
+        ([4, 2**70], ValueError, "too large"),
+        ([4, 2**31], ValueError, "too large"),
+    ],
+)
+def test_bad_sizes_in_lists(sizes, error, match):
+    """resize_many's lists go to the core directly when every size is a plain int in range;
+    anything else takes the checked path."""
+    with pytest.raises(error, match=match):
+        imagenet32.resize_many(RGB, sizes)
+
+
+def test_numpy_integer_sizes_in_lists():
+    expected = [imagenet32.resize(RGB, 4), imagenet32.resize(RGB, 3)]
+    for sizes in ([4, np.int64(3)], (np.uint8(4), 3)):
+        assert all(np.array_equal(a, b) for a, b in zip(imagenet32.resize_many(RGB, sizes), expected))
+
+
+@pytest.mark.parametrize(
     ("box", "error", "match"),
     [
         ((-1, 0, 5, 5), ValueError, "offset can't be negative"),

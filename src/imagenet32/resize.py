@@ -172,12 +172,7 @@ _FILTER_ARGS: dict[Any, _core.Filter] = {name: _NATIVE[name] for name in FILTERS
 def _squares(image: np.ndarray, sides: int | list, filter: FilterArg, pillow: str | None) -> Any:
     """resize's and resize_many's commonest calls (a uint8 array to squares, no box or
     gap: ``sides`` an int, or a list or tuple of ints) straight to the core; None when the call is
-    not that simple after all and needs the general path, which checks everything."""
-    if type(sides) is int:
-        if not 0 < sides <= _MAX_SIDE:
-            return None
-    elif not all(type(s) is int and 0 < s <= _MAX_SIDE for s in sides):
-        return None
+    not that simple after all (the core checks) and needs the general path, which checks everything."""
     rel = _release(pillow)
     return _core.resize8_squares(image, sides, _filter(filter, rel), rel.rules)
 
