@@ -206,10 +206,6 @@ py::list resize8_batch(const py::list& images, const SizeList& sizes, std::optio
     return result;
 }
 
-// resize8 for the commonest calls, a whole uint8 image (C-contiguous, not
-// empty) to one square (`sides` an int: an array back) or several (a list:
-// a list back) of modest buffers, with the least overhead. None for anything
-// else: Python then takes the general path, which checks everything.
 // A square's side: a Python int (not a bool or a numpy integer) from 1 to
 // 2^31 - 1; else 0.
 int side_of(const py::handle& h) {
@@ -219,6 +215,10 @@ int side_of(const py::handle& h) {
     return overflow || side < 1 || side > std::numeric_limits<int>::max() ? 0 : static_cast<int>(side);
 }
 
+// resize8 for the commonest calls, a whole uint8 image (C-contiguous, not
+// empty) to one square (`sides` an int: an array back) or several (a list or
+// tuple: a list back) of modest buffers, with the least overhead. None for anything
+// else: Python then takes the general path, which checks everything.
 py::object resize8_squares(const py::handle& image, const py::handle& sides_arg, Filter filter,
                            const Rules& rules) {
     const bool one = PyLong_CheckExact(sides_arg.ptr());

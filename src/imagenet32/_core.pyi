@@ -62,7 +62,7 @@ def resize8(
     simd: str = "",
 ) -> list[npt.NDArray[np.uint8]]: ...
 def resize8_squares(
-    image: Any, sides: int | list[int], filter: Filter, rules: Rules
+    image: Any, sides: int | list[int] | tuple[int, ...], filter: Filter, rules: Rules
 ) -> npt.NDArray[np.uint8] | list[npt.NDArray[np.uint8]] | None: ...
 def resize16(
     image: npt.NDArray[np.uint16],
