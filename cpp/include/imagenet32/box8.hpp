@@ -21,6 +21,15 @@ struct HTask {
     std::ptrdiff_t dst_stride;
 };
 
+// Whether t's windows are `seen`, so that a plan made for those holds for t
+// (a window's k follows from its count).
+inline bool same_windows(const std::vector<Window>& seen, const HTask& t) {
+    if (seen.size() != static_cast<std::size_t>(t.out_w)) return false;
+    for (std::size_t j = 0; j < seen.size(); ++j)
+        if (seen[j].start != t.windows[j].start || seen[j].count != t.windows[j].count) return false;
+    return true;
+}
+
 // One vertical pass over all rows of the source, windows along y.
 struct VTask {
     const Window* windows;

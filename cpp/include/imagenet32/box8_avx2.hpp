@@ -171,12 +171,8 @@ public:
 
     bool matches(int width, const HTask* tasks, std::size_t n) const {
         if (width != width_ || n != windows_.size()) return false;
-        for (std::size_t i = 0; i < n; ++i) {
-            const std::vector<Window>& w = windows_[i];
-            if (static_cast<std::size_t>(tasks[i].out_w) != w.size()) return false;
-            for (std::size_t j = 0; j < w.size(); ++j)
-                if (w[j].start != tasks[i].windows[j].start || w[j].count != tasks[i].windows[j].count) return false;
-        }
+        for (std::size_t i = 0; i < n; ++i)
+            if (!same_windows(windows_[i], tasks[i])) return false;
         return true;
     }
 

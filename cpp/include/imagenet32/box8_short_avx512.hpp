@@ -67,7 +67,7 @@ struct ShortPlan {
             windows += t.out_w;
         }
         const long long row_bytes = static_cast<long long>(src.row_elements());
-        if (planned_ && row_bytes == row_bytes_ && src.channels == channels_ && same_windows()) return true;
+        if (planned_ && row_bytes == row_bytes_ && src.channels == channels_ && same_tasks()) return true;
         planned_ = false;
         for (int level = 1; level < kLevels; ++level)
             if (task[level] && (task[level]->out_w % 4 != 0 || !nested(*finest, *task[level], 1 << level))) return false;
@@ -93,20 +93,10 @@ private:
     int channels_ = 0;
     std::array<std::vector<Window>, kLevels> seen_;
 
-    bool same_windows() const {
-        for (int level = 0; level < kLevels; ++level) {
-            const HTask* t = task[level];
-            const std::vector<Window>& w = seen_[level];
-            if (!t) {
-                if (!w.empty()) return false;
-                continue;
-            }
-            if (w.size() != static_cast<std::size_t>(t->out_w) ||
-                !std::equal(w.begin(), w.end(), t->windows, [](const Window& a, const Window& b) {
-                    return a.start == b.start && a.count == b.count && a.k == b.k;
-                }))
-                return false;
-        }
+    // Whether this call's sizes and windows are those the plan was made for.
+    bool same_tasks() const {
+        for (int level = 0; level < kLevels; ++level)
+            if (task[level] ? !same_windows(seen_[level], *task[level]) : !seen_[level].empty()) return false;
         return true;
     }
 
