@@ -4,11 +4,15 @@
 // the same source): the same integer arithmetic as the scalar reference
 // (box8.hpp), so the same bytes.
 //
-// A window is one 32-byte load: vpermb lays its pixels out channel by channel
-// (channel c in 64-bit lane c; the permute's mask zeroes the bytes of pixels
-// outside the window) and vpsadbw sums each lane. Four windows are finished
-// together in 32-bit lanes (four times the weight, plus the rounding), and one
-// vpermt2b takes the top byte of each, in pixel order.
+// Rows are taken two at a time, one in each half of a 512-bit vector. A
+// window is one 32-byte load from each row: vpermt2b lays their pixels out
+// channel by channel (channel c of the first row in 64-bit lane c, of the
+// second in lane 4 + c; the permute's mask zeroes the bytes of pixels outside
+// the window) and vpsadbw sums each lane. Four windows are finished together
+// in 32-bit lanes (four times the weight, plus the rounding), and one
+// vpermt2b takes the top byte of each, in pixel order, each row's in a
+// 128-bit lane of its own. (Zen 4 runs a 512-bit operation as two 256-bit
+// halves: the pairing saves the loads of offsets and masks, and instructions.)
 //
 // A coarser size whose every window is exactly the union of 2, 4 or 8
 // consecutive windows of the finest size (checked window by window, in
@@ -44,11 +48,11 @@ constexpr int kBytesPerShortWindow = 7;
 // four (the last window repeated), and each size's weights.
 struct ShortPlan {
     std::vector<int32_t> offset;   // per window: its first byte in the row
-    std::vector<uint32_t> lanes;   // per window: the permute's mask (its pixels' bytes in each channel lane)
+    std::vector<uint64_t> lanes;   // per window: the permute's mask (its pixels' bytes in each channel lane), for two rows
     std::vector<uint32_t> bytes;   // per window: the load mask, for loads that would pass the row's end
     int safe_groups = 0;           // the leading groups whose 32-byte loads all stay in the row
     std::array<const HTask*, kLevels> task{};          // per level (finest = 0): the size asked, or null
-    std::array<std::vector<uint32_t>, kLevels> k4;     // per level, per group: 4 k of [w0, w1] x 4, then [w2, w3] x 4
+    std::array<std::vector<uint32_t>, kLevels> k4;     // per level, per group: 4 k of [w0, w1] x 4, twice (two rows), then of [w2, w3]
 
     // Whether these tasks can take the short pass, and its plan if so (the
     // last call's, when their windows and the row are the same).
@@ -134,7 +138,8 @@ private:
             const Window& w = f.windows[std::min(i, f.out_w - 1)];
             const uint32_t pixels = (1u << w.count) - 1;
             offset.push_back(w.start * channels);
-            lanes.push_back(pixels | pixels << 8 | pixels << 16 | (channels == 4 ? pixels << 24 : 0));
+            const uint64_t one = pixels | pixels << 8 | pixels << 16 | (channels == 4 ? pixels << 24 : 0);
+            lanes.push_back(one | one << 32);
             bytes.push_back(w.count * channels == 32 ? ~0u : (1u << (w.count * channels)) - 1);
             safe = safe && w.start * channels + 32 <= row_bytes;
             if (safe && i % 4 == 3) ++safe_groups;
@@ -146,47 +151,59 @@ private:
         if (!t) return;
         for (int i = 0; i < t->out_w; i += 4)
             for (int pair = 0; pair < 4; pair += 2)
-                for (int lane = 0; lane < 8; ++lane)
-                    k4.push_back(4 * t->windows[std::min(i + pair + lane % 2, t->out_w - 1)].k);
+                for (int row = 0; row < 2; ++row)
+                    for (int lane = 0; lane < 8; ++lane)
+                        k4.push_back(4 * t->windows[std::min(i + pair + lane % 2, t->out_w - 1)].k);
     }
 };
 
-// The vpermb pattern from a window's bytes to channel c of pixel i at byte
-// 8c + i (lanes of absent channels are zeroed by the permute's mask).
+// The vpermt2b pattern from a window's bytes in two rows (two 32-byte loads)
+// to channel c of pixel i at byte 8c + i of the first row, 32 + 8c + i of the
+// second (lanes of absent channels are zeroed by the permute's mask).
 template <int C>
-IMAGENET32_AVX512 inline __m256i short_layout() {
-    alignas(32) int8_t index[32];
-    for (int j = 0; j < 32; ++j) index[j] = static_cast<int8_t>(j / 8 < C ? (j % 8) * C + j / 8 : 0);
-    return _mm256_load_si256(reinterpret_cast<const __m256i*>(index));
+IMAGENET32_AVX512 inline __m512i short_layout() {
+    alignas(64) int8_t index[64];
+    for (int j = 0; j < 64; ++j) index[j] = static_cast<int8_t>((j % 32) / 8 < C ? (j % 8) * C + (j % 32) / 8 + (j / 32) * 64 : 0);
+    return _mm512_load_si512(index);
 }
 
 // The vpermt2b pattern from finish's two vectors of 32-bit values, [w0, w1]
-// then [w2, w3] of each channel, to four pixels in order: the top byte of
-// each value.
+// then [w2, w3] of each channel (each row in its 256-bit half), to four
+// pixels in order, the first row's at byte 0 and the second's at byte 16:
+// the top byte of each value.
 template <int C>
-IMAGENET32_AVX512 inline __m256i short_order() {
-    alignas(32) int8_t index[32] = {};
-    for (int j = 0; j < 4 * C; ++j) {
-        const int pixel = j / C, c = j % C;
-        index[j] = static_cast<int8_t>((pixel < 2 ? 0 : 32) + 4 * (2 * c + pixel % 2) + 3);
-    }
-    return _mm256_load_si256(reinterpret_cast<const __m256i*>(index));
+IMAGENET32_AVX512 inline __m512i short_order() {
+    alignas(64) int8_t index[64] = {};
+    for (int row = 0; row < 2; ++row)
+        for (int j = 0; j < 4 * C; ++j) {
+            const int pixel = j / C, c = j % C;
+            index[16 * row + j] = static_cast<int8_t>((pixel < 2 ? 0 : 64) + 32 * row + 4 * (2 * c + pixel % 2) + 3);
+        }
+    return _mm512_load_si512(index);
 }
 
 template <int C>
 struct ShortRow {
     const int32_t* offset;
-    const uint32_t* lanes;
+    const uint64_t* lanes;
     const uint32_t* bytes;
-    __m256i layout, order, round;
+    __m512i layout, order, round;
 
-    // Window i's channel sums, channel c in 64-bit lane c.
+    // Window i's channel sums, channel c in 64-bit lane c (row 0) and 4 + c (row 1).
     template <bool Masked>
-    IMAGENET32_AVX512 __m256i sums(const uint8_t* in, int i) const {
-        const uint8_t* p = in + offset[i];
-        const __m256i b = Masked ? _mm256_maskz_loadu_epi8(bytes[i], p)
-                                 : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-        return _mm256_sad_epu8(_mm256_maskz_permutexvar_epi8(lanes[i], layout, b), _mm256_setzero_si256());
+    IMAGENET32_AVX512 __m512i sums(const uint8_t* in0, const uint8_t* in1, int i) const {
+        const std::ptrdiff_t o = offset[i];
+        __m256i b0, b1;
+        if (Masked) {
+            b0 = _mm256_maskz_loadu_epi8(bytes[i], in0 + o);
+            b1 = _mm256_maskz_loadu_epi8(bytes[i], in1 + o);
+        } else {
+            b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in0 + o));
+            b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in1 + o));
+        }
+        return _mm512_sad_epu8(
+            _mm512_maskz_permutex2var_epi8(lanes[i], _mm512_castsi256_si512(b0), layout, _mm512_castsi256_si512(b1)),
+            _mm512_setzero_si512());
     }
 
     // Four windows' sums to their 4 * C output bytes; k4 as ShortPlan lays it
@@ -194,13 +211,14 @@ struct ShortRow {
     // of 2^23 + 4 k * sum: the same number, and under 2^32 for windows of
     // fewer than 16,448 pixels (sum <= 255 n, k <= 2^22 / n + 1/2), which
     // also keeps it at most 255 (Pillow's clip never acts).
-    IMAGENET32_AVX512 __m128i finish(__m256i s0, __m256i s1, __m256i s2, __m256i s3, const uint32_t* k4) const {
-        // Sums fit 32 bits: dwords [w0, w1] of each channel, then [w2, w3].
-        const __m256i a = _mm256_or_si256(s0, _mm256_slli_epi64(s1, 32));
-        const __m256i b = _mm256_or_si256(s2, _mm256_slli_epi64(s3, 32));
-        const __m256i fa = _mm256_add_epi32(_mm256_mullo_epi32(a, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k4))), round);
-        const __m256i fb = _mm256_add_epi32(_mm256_mullo_epi32(b, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k4 + 8))), round);
-        return _mm256_castsi256_si128(_mm256_permutex2var_epi8(fa, order, fb));
+    IMAGENET32_AVX512 __m256i finish(__m512i s0, __m512i s1, __m512i s2, __m512i s3, const uint32_t* k4) const {
+        // Sums fit 32 bits: dwords [w0, w1] of each channel, then [w2, w3]
+        // (a dword shuffle of s1 into the odd dwords of s0: cheaper than shift and or).
+        const __m512i a = _mm512_mask_shuffle_epi32(s0, 0xAAAA, s1, _MM_PERM_CDAB);
+        const __m512i b = _mm512_mask_shuffle_epi32(s2, 0xAAAA, s3, _MM_PERM_CDAB);
+        const __m512i fa = _mm512_add_epi32(_mm512_mullo_epi32(a, _mm512_loadu_si512(k4)), round);
+        const __m512i fb = _mm512_add_epi32(_mm512_mullo_epi32(b, _mm512_loadu_si512(k4 + 16)), round);
+        return _mm512_castsi512_si256(_mm512_permutex2var_epi8(fa, order, fb));
     }
 };
 
@@ -214,61 +232,94 @@ IMAGENET32_AVX512 inline void store_group(uint8_t* out, int g, int out_w, __m128
     else _mm_mask_storeu_epi8(out + x, static_cast<__mmask16>((1u << std::min(16, row_bytes - x)) - 1), v);
 }
 
-// Depth: the coarsest level asked (0: the finest size alone). Groups are
-// taken in blocks of 2^Depth, the block's sums held in registers: a block
-// ends with a group of every coarser size.
-template <int C, int Depth>
-IMAGENET32_AVX512 void short_rows(const View<uint8_t>& src, const ShortPlan& p) {
+// One group of four windows of two rows, as finish gives it. Full: 16-byte
+// stores even at a row's end (the bytes past it are written again later).
+template <int C, bool Full>
+IMAGENET32_AVX512 inline void store_groups(uint8_t* out0, uint8_t* out1, int g, int out_w, __m256i v) {
+    if (Full) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out0 + 4 * g * C), _mm256_castsi256_si128(v));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out1 + 4 * g * C), _mm256_extracti128_si256(v, 1));
+    } else {
+        store_group<C>(out0, g, out_w, _mm256_castsi256_si128(v));
+        store_group<C>(out1, g, out_w, _mm256_extracti128_si256(v, 1));
+    }
+}
+
+// Rows r0 and r1 of the pass, every size. Depth: the coarsest level asked (0:
+// the finest size alone). Groups are taken in blocks of 2^Depth, the block's
+// sums held in registers: a block ends with a group of every coarser size.
+template <int C, int Depth, bool Full>
+IMAGENET32_AVX512 void short_pair(const View<uint8_t>& src, const ShortPlan& p, const ShortRow<C>& row, int r0,
+                                  int r1) {
     constexpr int kBlock = 1 << Depth;
-    const ShortRow<C> row{p.offset.data(), p.lanes.data(), p.bytes.data(), short_layout<C>(), short_order<C>(),
-                          _mm256_set1_epi32(1 << (kPrecisionBits + 1))};
     // The plan's fields held in locals (the plan is thread-local, and output
     // stores could alias it: either would reload them at every group).
     const HTask& f = *p.task[0];
     const int groups = (f.out_w + 3) / 4, safe_groups = p.safe_groups;
+    const uint8_t* in0 = src.row(f.row0 + r0);
+    const uint8_t* in1 = src.row(f.row0 + r1);
     const uint32_t* k[kLevels];
     int out_w[kLevels];
+    uint8_t* out0[kLevels];
+    uint8_t* out1[kLevels];
     for (int level = 0; level < kLevels; ++level) {
+        const HTask* t = p.task[level];
         k[level] = p.k4[level].data();
-        out_w[level] = p.task[level] ? p.task[level]->out_w : 0;
+        out_w[level] = t ? t->out_w : 0;
+        out0[level] = t ? t->dst + static_cast<std::ptrdiff_t>(r0) * t->dst_stride : nullptr;
+        out1[level] = t ? t->dst + static_cast<std::ptrdiff_t>(r1) * t->dst_stride : nullptr;
     }
-    for (int r = 0; r < f.rows; ++r) {
-        const uint8_t* in = src.row(f.row0 + r);
-        uint8_t* out[kLevels];
-        for (int level = 0; level < kLevels; ++level)
-            out[level] = p.task[level] ? p.task[level]->dst + static_cast<std::ptrdiff_t>(r) * p.task[level]->dst_stride
-                                       : nullptr;
-        for (int g0 = 0; g0 < groups; g0 += kBlock) {
-            __m256i pair[2][2], quad[4], octet[4];  // sums of 2, 4 and 8 finest windows
+    for (int g0 = 0; g0 < groups; g0 += kBlock) {
+        __m512i pair[2][2], quad[4], octet[4];  // sums of 2, 4 and 8 finest windows
 #pragma GCC unroll 8
-            for (int j = 0; j < kBlock; ++j) {
-                const int g = g0 + j, i = 4 * g;
-                __m256i s0, s1, s2, s3;
-                if (g < safe_groups) {
-                    s0 = row.template sums<false>(in, i), s1 = row.template sums<false>(in, i + 1);
-                    s2 = row.template sums<false>(in, i + 2), s3 = row.template sums<false>(in, i + 3);
-                } else {
-                    s0 = row.template sums<true>(in, i), s1 = row.template sums<true>(in, i + 1);
-                    s2 = row.template sums<true>(in, i + 2), s3 = row.template sums<true>(in, i + 3);
-                }
-                store_group<C>(out[0], g, out_w[0], row.finish(s0, s1, s2, s3, k[0] + 16 * g));
-                if constexpr (Depth == 0) continue;
-                pair[j % 2][0] = _mm256_add_epi64(s0, s1);
-                pair[j % 2][1] = _mm256_add_epi64(s2, s3);
-                quad[j % 4] = _mm256_add_epi64(pair[j % 2][0], pair[j % 2][1]);
-                if (j % 2 == 1) {
-                    if (Depth == 3) octet[j / 2] = _mm256_add_epi64(quad[j % 4 - 1], quad[j % 4]);
-                    if (out[1])
-                        store_group<C>(out[1], g / 2, out_w[1],
-                                       row.finish(pair[0][0], pair[0][1], pair[1][0], pair[1][1], k[1] + 16 * (g / 2)));
-                }
-                if (Depth >= 2 && j % 4 == 3 && out[2])
-                    store_group<C>(out[2], g / 4, out_w[2], row.finish(quad[0], quad[1], quad[2], quad[3], k[2] + 16 * (g / 4)));
-                if (Depth == 3 && j == 7 && out[3])
-                    store_group<C>(out[3], g / 8, out_w[3],
-                                   row.finish(octet[0], octet[1], octet[2], octet[3], k[3] + 16 * (g / 8)));
+        for (int j = 0; j < kBlock; ++j) {
+            const int g = g0 + j, i = 4 * g;
+            __m512i s0, s1, s2, s3;
+            if (g < safe_groups) {
+                s0 = row.template sums<false>(in0, in1, i), s1 = row.template sums<false>(in0, in1, i + 1);
+                s2 = row.template sums<false>(in0, in1, i + 2), s3 = row.template sums<false>(in0, in1, i + 3);
+            } else {
+                s0 = row.template sums<true>(in0, in1, i), s1 = row.template sums<true>(in0, in1, i + 1);
+                s2 = row.template sums<true>(in0, in1, i + 2), s3 = row.template sums<true>(in0, in1, i + 3);
             }
+            store_groups<C, Full>(out0[0], out1[0], g, out_w[0], row.finish(s0, s1, s2, s3, k[0] + 32 * g));
+            if constexpr (Depth == 0) continue;
+            pair[j % 2][0] = _mm512_add_epi64(s0, s1);
+            pair[j % 2][1] = _mm512_add_epi64(s2, s3);
+            quad[j % 4] = _mm512_add_epi64(pair[j % 2][0], pair[j % 2][1]);
+            if (j % 2 == 1) {
+                if (Depth == 3) octet[j / 2] = _mm512_add_epi64(quad[j % 4 - 1], quad[j % 4]);
+                if (out0[1])
+                    store_groups<C, Full>(out0[1], out1[1], g / 2, out_w[1],
+                                          row.finish(pair[0][0], pair[0][1], pair[1][0], pair[1][1], k[1] + 32 * (g / 2)));
+            }
+            if (Depth >= 2 && j % 4 == 3 && out0[2])
+                store_groups<C, Full>(out0[2], out1[2], g / 4, out_w[2],
+                                      row.finish(quad[0], quad[1], quad[2], quad[3], k[2] + 32 * (g / 4)));
+            if (Depth == 3 && j == 7 && out0[3])
+                store_groups<C, Full>(out0[3], out1[3], g / 8, out_w[3],
+                                      row.finish(octet[0], octet[1], octet[2], octet[3], k[3] + 32 * (g / 8)));
         }
+    }
+}
+
+// Rows in pairs: row r with row r + half (the last row of an odd count with
+// itself), so that a full store's 4 bytes past the end of a row land in a row
+// of a later pair: every pair but the last one or two (where that row may be
+// done already, or past the image) stores so when every size's rows are whole
+// groups, one after the other.
+template <int C, int Depth>
+IMAGENET32_AVX512 void short_rows(const View<uint8_t>& src, const ShortPlan& p) {
+    const ShortRow<C> row{p.offset.data(), p.lanes.data(), p.bytes.data(), short_layout<C>(), short_order<C>(),
+                          _mm512_set1_epi32(1 << (kPrecisionBits + 1))};
+    bool whole_groups = true;
+    for (const HTask* t : p.task)
+        whole_groups = whole_groups && (!t || (t->out_w % 4 == 0 && t->dst_stride == t->out_w * C));
+    const int rows = p.task[0]->rows, half = (rows + 1) / 2;
+    for (int r = 0; r < half; ++r) {
+        const int r1 = r + half < rows ? r + half : r;
+        if (whole_groups && r + 1 < rows - half) short_pair<C, Depth, true>(src, p, row, r, r1);
+        else short_pair<C, Depth, false>(src, p, row, r, r1);
     }
 }
 
