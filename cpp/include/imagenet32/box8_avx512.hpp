@@ -146,8 +146,8 @@ struct DirectRow {
         // 128-bit lane c: [sum of window 0, of window 1] of channel c, then the same for windows 2 and 3.
         const __m512i s01 = _mm512_add_epi64(_mm512_unpacklo_epi64(s0, s1), _mm512_unpackhi_epi64(s0, s1));
         const __m512i s23 = _mm512_add_epi64(_mm512_unpacklo_epi64(s2, s3), _mm512_unpackhi_epi64(s2, s3));
-        // Sums fit 32 bits: dwords [w0, w2, w1, w3] of each channel (s23 shuffled into s01's odd dwords).
-        const __m512i sums = _mm512_mask_shuffle_epi32(s01, 0xAAAA, s23, _MM_PERM_CDAB);
+        // Sums fit 32 bits: dwords [w0, w2, w1, w3] of each channel.
+        const __m512i sums = low_dwords(s01, s23);
         const __m512i kv = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(k + xx)));
         return _mm_shuffle_epi8(_mm512_cvtusepi32_epi8(avx2::finish32_wide(sums, kv)), order);
     }

@@ -182,6 +182,13 @@ IMAGENET32_AVX512 inline __m512i short_order() {
     return _mm512_load_si512(index);
 }
 
+// The low dwords of a's and b's 64-bit lanes side by side: [a0, b0, a1, b1, ...]
+// (a's high dwords must be zero). One masked dword shuffle: cheaper than a
+// shift and an OR. Shared with box8_avx512.hpp's direct windows.
+IMAGENET32_AVX512 inline __m512i low_dwords(__m512i a, __m512i b) {
+    return _mm512_mask_shuffle_epi32(a, 0xAAAA, b, _MM_PERM_CDAB);
+}
+
 template <int C>
 struct ShortRow {
     const int32_t* offset;
@@ -212,10 +219,8 @@ struct ShortRow {
     // fewer than 16,448 pixels (sum <= 255 n, k <= 2^22 / n + 1/2), which
     // also keeps it at most 255 (Pillow's clip never acts).
     IMAGENET32_AVX512 __m256i finish(__m512i s0, __m512i s1, __m512i s2, __m512i s3, const uint32_t* k4) const {
-        // Sums fit 32 bits: dwords [w0, w1] of each channel, then [w2, w3]
-        // (a dword shuffle of s1 into the odd dwords of s0: cheaper than shift and or).
-        const __m512i a = _mm512_mask_shuffle_epi32(s0, 0xAAAA, s1, _MM_PERM_CDAB);
-        const __m512i b = _mm512_mask_shuffle_epi32(s2, 0xAAAA, s3, _MM_PERM_CDAB);
+        // Sums fit 32 bits: dwords [w0, w1] of each channel, then [w2, w3].
+        const __m512i a = low_dwords(s0, s1), b = low_dwords(s2, s3);
         const __m512i fa = _mm512_add_epi32(_mm512_mullo_epi32(a, _mm512_loadu_si512(k4)), round);
         const __m512i fb = _mm512_add_epi32(_mm512_mullo_epi32(b, _mm512_loadu_si512(k4 + 16)), round);
         return _mm512_castsi512_si256(_mm512_permutex2var_epi8(fa, order, fb));
@@ -224,25 +229,20 @@ struct ShortRow {
 
 // Group g (outputs 4g..4g+3) of a row of out_w outputs: a full 16-byte store
 // where the row has room (the next group overwrites its spare bytes), else
-// only the row's bytes. Shared with box8_avx512.hpp's direct windows.
-template <int C>
+// only the row's bytes. Full: a full store even at the row's end (the bytes
+// past it are written again later). Shared with box8_avx512.hpp's direct windows.
+template <int C, bool Full = false>
 IMAGENET32_AVX512 inline void store_group(uint8_t* out, int g, int out_w, __m128i v) {
     const int x = 4 * g * C, row_bytes = out_w * C;
-    if (x + 16 <= row_bytes) _mm_storeu_si128(reinterpret_cast<__m128i*>(out + x), v);
+    if (Full || x + 16 <= row_bytes) _mm_storeu_si128(reinterpret_cast<__m128i*>(out + x), v);
     else _mm_mask_storeu_epi8(out + x, static_cast<__mmask16>((1u << std::min(16, row_bytes - x)) - 1), v);
 }
 
-// One group of four windows of two rows, as finish gives it. Full: 16-byte
-// stores even at a row's end (the bytes past it are written again later).
+// One group of four windows of two rows, as finish gives it.
 template <int C, bool Full>
 IMAGENET32_AVX512 inline void store_groups(uint8_t* out0, uint8_t* out1, int g, int out_w, __m256i v) {
-    if (Full) {
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out0 + 4 * g * C), _mm256_castsi256_si128(v));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out1 + 4 * g * C), _mm256_extracti128_si256(v, 1));
-    } else {
-        store_group<C>(out0, g, out_w, _mm256_castsi256_si128(v));
-        store_group<C>(out1, g, out_w, _mm256_extracti128_si256(v, 1));
-    }
+    store_group<C, Full>(out0, g, out_w, _mm256_castsi256_si128(v));
+    store_group<C, Full>(out1, g, out_w, _mm256_extracti128_si256(v, 1));
 }
 
 // Rows r0 and r1 of the pass, every size. Depth: the coarsest level asked (0:
