@@ -37,6 +37,18 @@ const char* dtype_name() {
     else return "float32";
 }
 
+// A view of a numpy array of T, H x W or H x W x C, already checked.
+template <class T>
+View<T> view_unchecked(const py::array& a) {
+    View<T> v;
+    v.data = static_cast<const T*>(a.data());
+    v.height = static_cast<int>(a.shape(0));
+    v.width = static_cast<int>(a.shape(1));
+    v.channels = a.ndim() == 3 ? static_cast<int>(a.shape(2)) : 1;
+    v.stride = a.strides(0) / static_cast<py::ssize_t>(sizeof(T));
+    return v;
+}
+
 // A view of a numpy array H x W or H x W x C whose pixels are contiguous.
 template <class T>
 View<T> view_of(const py::array& a) {
@@ -51,13 +63,7 @@ View<T> view_of(const py::array& a) {
                    (a.shape(1) > 1 && a.strides(1) != item * channels) || a.strides(0) % item != 0))
         throw py::value_error("pixels must be contiguous within rows");
     if (a.shape(0) > (1 << 30) || a.shape(1) > (1 << 30)) throw py::value_error("image too large");
-    View<T> v;
-    v.data = static_cast<const T*>(a.data());
-    v.height = static_cast<int>(a.shape(0));
-    v.width = static_cast<int>(a.shape(1));
-    v.channels = channels;
-    v.stride = a.strides(0) / item;
-    return v;
+    return view_unchecked<T>(a);
 }
 
 // A numpy array that owns `img` (no copy); 2-D when `planar2d`.
@@ -222,36 +228,59 @@ int side_of(const py::handle& h) {
 py::object resize8_squares(const py::handle& image, const py::handle& sides_arg, Filter filter,
                            const Rules& rules) {
     const bool one = PyLong_CheckExact(sides_arg.ptr());
-    std::vector<int> sides;
+    std::vector<Size> sizes;
     if (one) {
-        sides.push_back(side_of(sides_arg));
+        sizes.push_back(Size{side_of(sides_arg), 0});
     } else if (PyList_CheckExact(sides_arg.ptr()) || PyTuple_CheckExact(sides_arg.ptr())) {
-        for (const py::handle item : sides_arg) sides.push_back(side_of(item));
+        for (const py::handle item : sides_arg) sizes.push_back(Size{side_of(item), 0});
     }
     constexpr long long kModest = 1LL << 28;  // bytes of the largest buffer
+    constexpr long long kQuick = 1LL << 16;   // NEAREST's output bytes copied without releasing the GIL
     if (!py::isinstance<py::array_t<uint8_t>>(image)) return py::none();
     const auto a = py::reinterpret_borrow<py::array>(image);
     const int channels = a.ndim() == 3 ? static_cast<int>(a.shape(2)) : 1;
     if (!(a.ndim() == 2 || (a.ndim() == 3 && channels >= 2)) || channels > 4 || a.size() == 0 ||
-        !(a.flags() & py::array::c_style) || sides.empty())
+        !(a.flags() & py::array::c_style) || sizes.empty())
         return py::none();
     const long long longest = std::max<long long>(a.shape(0), a.shape(1)) * channels;
-    std::vector<Size> sizes;
-    for (const int side : sides) {
-        if (side < 1 || longest * side > kModest) return py::none();
-        sizes.push_back(Size{side, side});
+    for (Size& s : sizes) {
+        if (s.width < 1 || longest * s.width > kModest) return py::none();
+        s.height = s.width;
     }
-    const View<uint8_t> v = view_of<uint8_t>(a);
-    const Engine<uint8_t> engine = engine8(rules, default_backend());
-    std::vector<Image<uint8_t>> out;
-    {
-        py::gil_scoped_release release;
-        const Box whole{0, 0, double(v.width), double(v.height)};
-        out = resize_many(v, sizes, whole, std::nullopt, channels % 2 == 0, filter, rules, engine);
+    const View<uint8_t> v = view_unchecked<uint8_t>(a);  // C-contiguous and modest: view_of's checks hold
+    const bool alpha = channels % 2 == 0;
+    std::vector<py::array> arrays;
+    if (filter == Filter::nearest &&
+        std::all_of(sizes.begin(), sizes.end(),
+                    [&](Size s) { return nearest_is_one_map(rules, v.width, v.height, s, alpha); })) {
+        // NEAREST copies pixels: straight into new numpy arrays.
+        std::vector<Canvas<uint8_t>> canvases;
+        long long bytes = 0;
+        for (const Size s : sizes) {
+            bytes += static_cast<long long>(s.width) * s.height * channels;
+            py::array_t<uint8_t> array = a.ndim() == 3 ? py::array_t<uint8_t>({s.height, s.width, channels})
+                                                       : py::array_t<uint8_t>({s.height, s.width});
+            canvases.push_back(Canvas<uint8_t>{array.mutable_data(), s.width, s.height, channels, s.width * channels});
+            arrays.push_back(std::move(array));
+        }
+        const Gather<uint8_t> gather = default_backend().nearest8;
+        std::optional<py::gil_scoped_release> release;
+        if (bytes > kQuick) release.emplace();
+        for (const Canvas<uint8_t>& c : canvases)
+            nearest_into(v, 0.f, 0.f, static_cast<float>(v.width), static_cast<float>(v.height), c, gather);
+    } else {
+        const Engine<uint8_t> engine = engine8(rules, default_backend());
+        std::vector<Image<uint8_t>> out;
+        {
+            py::gil_scoped_release release;
+            const Box whole{0, 0, double(v.width), double(v.height)};
+            out = resize_many(v, sizes, whole, std::nullopt, alpha, filter, rules, engine);
+        }
+        for (Image<uint8_t>& img : out) arrays.push_back(to_numpy(std::move(img), a.ndim() == 2));
     }
-    if (one) return to_numpy(std::move(out[0]), a.ndim() == 2);
+    if (one) return std::move(arrays[0]);
     py::list result;
-    for (Image<uint8_t>& img : out) result.append(to_numpy(std::move(img), a.ndim() == 2));
+    for (py::array& array : arrays) result.append(std::move(array));
     return std::move(result);
 }
 

@@ -61,6 +61,16 @@ def random_image(rng: np.random.Generator, height: int, width: int, channels: in
 def at_page_end(image: np.ndarray) -> np.ndarray:
     """A copy of `image` whose last byte is the last readable one: an unreadable page
     follows it, so a kernel that reads past the image crashes the test."""
+    return _beside_guard_page(image, after=True)
+
+
+def at_page_start(image: np.ndarray) -> np.ndarray:
+    """A copy of `image` whose first byte is the first readable one: an unreadable page
+    precedes it, so a kernel that reads before the image crashes the test."""
+    return _beside_guard_page(image, after=False)
+
+
+def _beside_guard_page(image: np.ndarray, after: bool) -> np.ndarray:
     import ctypes
     import mmap
 
@@ -68,12 +78,13 @@ def at_page_end(image: np.ndarray) -> np.ndarray:
     pages = -(-size // mmap.PAGESIZE) + 1
     memory = mmap.mmap(-1, pages * mmap.PAGESIZE)
     base = ctypes.addressof(ctypes.c_char.from_buffer(memory))
-    guard = base + (pages - 1) * mmap.PAGESIZE
+    guard = base + (pages - 1) * mmap.PAGESIZE if after else base
     libc = ctypes.CDLL(None, use_errno=True)
     prot_none = 0
     if libc.mprotect(ctypes.c_void_p(guard), mmap.PAGESIZE, prot_none) != 0:
         raise OSError(ctypes.get_errno(), "mprotect failed")
-    copy = np.frombuffer(memory, np.uint8, size, (pages - 1) * mmap.PAGESIZE - size).reshape(image.shape)
+    offset = (pages - 1) * mmap.PAGESIZE - size if after else mmap.PAGESIZE
+    copy = np.frombuffer(memory, np.uint8, size, offset).reshape(image.shape)
     copy[...] = image
     return copy
 

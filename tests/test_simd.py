@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from helpers import at_page_end, random_image, simd_backends
+from helpers import at_page_end, at_page_start, random_image, simd_backends
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -134,6 +134,22 @@ def test_short_windows_never_read_past_the_image(simd, channels):
         for sizes in ([64, 32, 16, 8], [max(1, width // 3)], [max(1, width // 5), max(1, width // 7)]):
             scalar = imagenet32.resize_many(image, sizes, simd="scalar")
             assert all(np.array_equal(a, b) for a, b in zip(scalar, imagenet32.resize_many(image, sizes, simd=simd)))
+
+
+@pytest.mark.parametrize("simd", SIMD)
+@pytest.mark.parametrize("place", [at_page_start, at_page_end])
+def test_nearest_never_reads_outside_the_image(simd, place):
+    """NEAREST reads each RGB pixel as 4 bytes, from the byte before it or from the pixel
+    itself: on the first and last rows it must stay inside the image (unreadable pages
+    before and after it here), whatever the first and last columns picked."""
+    rng = np.random.default_rng(12)
+    for width in [1, 2, 15, 16, 17, 31, 32, 33, 64, 100, 333, 500]:
+        image = place(random_image(rng, 2, width, 3))
+        for side in sorted({1, 8, 16, 17, 32, 64, max(1, width - 1), width, width + 5, 2 * width}):
+            scalar = imagenet32.resize(image, (side, 2), filter="nearest", simd="scalar")
+            assert np.array_equal(imagenet32.resize(image, (side, 2), filter="nearest", simd=simd), scalar)
+            assert np.array_equal(imagenet32.resize(image, side, filter="nearest"), imagenet32.resize(
+                image, (side, side), filter="nearest", simd="scalar"))
 
 
 @pytest.mark.parametrize("simd", SIMD)

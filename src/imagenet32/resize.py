@@ -169,12 +169,20 @@ def _filter(filter: FilterArg, rel: Release) -> _core.Filter:
 _FILTER_ARGS: dict[Any, _core.Filter] = {name: _NATIVE[name] for name in FILTERS if not name.startswith("mks")}
 
 
-def _squares(image: np.ndarray, sides: int | list, filter: FilterArg, pillow: str | None) -> Any:
-    """resize's and resize_many's commonest calls (a uint8 array to squares, no box or
-    gap: ``sides`` an int, or a list or tuple of ints) straight to the core; None when the call is
-    not that simple after all (the core checks) and needs the general path, which checks everything."""
+def _square_args(filter: FilterArg, pillow: str | None) -> tuple[_core.Filter, _core.Rules]:
+    """The core's filter and rules for resize's and resize_many's commonest calls (a uint8
+    array to squares: see ``_core.resize8_squares``), checked; remembered when the
+    arguments are strings (keys equal only to themselves)."""
     rel = _release(pillow)
-    return _core.resize8_squares(image, sides, _filter(filter, rel), rel.rules)
+    args = _filter(filter, rel), rel.rules
+    if type(filter) is str and (pillow is None or type(pillow) is str):
+        _SQUARE_ARGS[filter, pillow] = args
+    return args
+
+
+_SQUARE_ARGS: dict[tuple[str, str | None], tuple[_core.Filter, _core.Rules]] = {}
+_ndarray = np.ndarray
+_resize8_squares = _core.resize8_squares
 
 
 def _simd(simd: str | None) -> str:
@@ -385,8 +393,12 @@ def resize(
     filters. ``simd`` forces a kernel set ('scalar', 'avx2', 'avx512'); the output is
     the same.
     """
-    if type(image) is np.ndarray and type(size) is int and box is reducing_gap is simd is None:
-        out = _squares(image, size, filter, pillow)  # the commonest call, with the least overhead
+    if type(image) is _ndarray and type(size) is int and box is reducing_gap is simd is None:
+        try:  # the commonest call, with the least overhead
+            f, rules = _SQUARE_ARGS[filter, pillow]
+        except (KeyError, TypeError):
+            f, rules = _square_args(filter, pillow)
+        out = _resize8_squares(image, size, f, rules)  # None: not that simple after all
         if out is not None:
             return out
     rel = _release(pillow)
@@ -413,8 +425,12 @@ def resize_many(
     Each output is byte-identical to its own :func:`resize` call. (BOX shares
     one pass over the input between the sizes; the other filters run per size.)
     """
-    if type(image) is np.ndarray and type(sizes) in (list, tuple) and box is reducing_gap is simd is None:
-        out = _squares(image, sizes, filter, pillow)  # the dataset call, with the least overhead
+    if type(image) is _ndarray and type(sizes) in (list, tuple) and box is reducing_gap is simd is None:
+        try:  # the dataset call, with the least overhead
+            f, rules = _SQUARE_ARGS[filter, pillow]
+        except (KeyError, TypeError):
+            f, rules = _square_args(filter, pillow)
+        out = _resize8_squares(image, sizes, f, rules)  # None: not that simple after all
         if out is not None:
             return out
     rel = _release(pillow)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -12,20 +13,19 @@
 
 namespace imagenet32 {
 
-// The input index of every output along one axis, -1 where outside [0, in).
-// ImagingScaleAffine (8- and 32-bit images) steps by repeated addition, so
-// its rounding drift is part of the result; the generic transform Pillow
-// uses for I;16 multiplies instead.
-inline std::vector<int> nearest_positions(float lo, float hi, int out, int in, bool accumulate) {
+// The input index of every output along one axis (as many as `pos` holds),
+// -1 where outside [0, in). ImagingScaleAffine (8- and 32-bit images) steps
+// by repeated addition, so its rounding drift is part of the result; the
+// generic transform Pillow uses for I;16 multiplies instead.
+inline void nearest_positions(float lo, float hi, int in, bool accumulate, std::vector<int>& pos) {
+    const int out = static_cast<int>(pos.size());
     const double step = static_cast<double>(hi - lo) / out;  // a float difference, as Pillow's box
     const double origin = lo;
-    std::vector<int> pos(out);
     double p = origin + step * 0.5;
     for (int i = 0; i < out; ++i, p += step) {
         const double v = accumulate ? p : step * (i + 0.5) + origin;
         pos[i] = (v < 0.0 || v >= in) ? -1 : static_cast<int>(v);
     }
-    return pos;
 }
 
 // One output row from source row `in`. Valid positions form a prefix of
@@ -51,26 +51,26 @@ struct RowPlan {
 };
 
 template <int C>
-RowPlan row_plan(const std::vector<int>& cols, int src_width) {
-    RowPlan p;
+void row_plan(const std::vector<int>& cols, int src_width, RowPlan& p) {
     p.n = static_cast<int>(cols.size());
+    p.valid = 0;
     while (p.valid < p.n && cols[p.valid] >= 0) ++p.valid;
     p.moves = std::min(p.valid, p.n - 1);  // the row's last pixel is copied exactly
     while (p.moves > 0 && cols[p.moves - 1] + 1 >= src_width) --p.moves;  // and so is the source row's last pixel
     p.offsets.resize(static_cast<std::size_t>(p.valid));
     for (int x = 0; x < p.valid; ++x) p.offsets[x] = static_cast<std::ptrdiff_t>(cols[x]) * C;
-    return p;
 }
 
 // Every output row: zero outside the image, a copy of the previous row when
 // it reads the same source row, else `fill(source row, output row)`.
 template <class T, class Fill>
-void for_each_row(const View<T>& src, const std::vector<int>& rows, Image<T>& out, Fill fill) {
-    for (int y = 0; y < out.height(); ++y) {
+void for_each_row(const View<T>& src, const std::vector<int>& rows, const Canvas<T>& out, Fill fill) {
+    const std::size_t samples = static_cast<std::size_t>(out.width) * out.channels;
+    for (int y = 0; y < out.height; ++y) {
         if (rows[y] < 0) {
-            std::fill(out.row(y), out.row(y) + out.stride(), T{});
+            std::fill(out.row(y), out.row(y) + samples, T{});
         } else if (y > 0 && rows[y] == rows[y - 1]) {
-            std::memcpy(out.row(y), out.row(y - 1), static_cast<std::size_t>(out.stride()) * sizeof(T));
+            std::memcpy(out.row(y), out.row(y - 1), samples * sizeof(T));
         } else {
             fill(src.row(rows[y]), out.row(y));
         }
@@ -78,16 +78,17 @@ void for_each_row(const View<T>& src, const std::vector<int>& rows, Image<T>& ou
 }
 
 template <class T, int C>
-void gather(const View<T>& src, const std::vector<int>& rows, const std::vector<int>& cols, Image<T>& out) {
-    // Offsets in a local plan: the byte stores below may alias a vector's own pointers.
-    const RowPlan p = row_plan<C>(cols, src.width);
-    const std::ptrdiff_t* at = p.offsets.data();
+void gather(const View<T>& src, const std::vector<int>& rows, const std::vector<int>& cols, const Canvas<T>& out) {
+    RowPlan& p = per_thread<RowPlan>();
+    row_plan<C>(cols, src.width, p);
+    const std::ptrdiff_t* at = p.offsets.data();  // not p's: the byte stores below may alias its pointers
     for_each_row(src, rows, out, [&](const T* in, T* o) { gather_row<T, C>(in, at, p.n, p.valid, p.moves, o); });
 }
 
 // Every output pixel from its source row and column (-1: outside, 0).
 template <class T>
-void gather_any(const View<T>& src, const std::vector<int>& rows, const std::vector<int>& cols, Image<T>& out) {
+void gather_any(const View<T>& src, const std::vector<int>& rows, const std::vector<int>& cols,
+                const Canvas<T>& out) {
     switch (src.channels) {
         case 1: gather<T, 1>(src, rows, cols, out); break;
         case 2: gather<T, 2>(src, rows, cols, out); break;
@@ -97,17 +98,45 @@ void gather_any(const View<T>& src, const std::vector<int>& rows, const std::vec
 }
 
 template <class T>
-using Gather = void (*)(const View<T>&, const std::vector<int>&, const std::vector<int>&, Image<T>&);
+using Gather = void (*)(const View<T>&, const std::vector<int>&, const std::vector<int>&, const Canvas<T>&);
 
-// The NEAREST resize of the box [x0, x1) x [y0, y1) (floats, as Pillow parses them).
+// The source row and column each output pixel takes, kept per thread with
+// what they were computed from: images come in a few shapes, and the same
+// map serves the next call.
+struct NearestMap {
+    std::vector<int> rows, cols;
+    std::array<float, 4> box{};
+    int in_w = -1, in_h = -1;
+    bool accumulate = false;
+};
+
+// The NEAREST resize of the box [x0, x1) x [y0, y1) (floats, as Pillow parses them) into `out`.
+template <class T>
+void nearest_into(const View<T>& src, float x0, float y0, float x1, float y1, const Canvas<T>& out,
+                  Gather<T> copy = gather_any<T>) {
+    const bool accumulate = !std::is_same_v<T, uint16_t>;
+    NearestMap& map = per_thread<NearestMap>();
+    const std::array<float, 4> box{x0, y0, x1, y1};
+    if (map.box != box || map.in_w != src.width || map.in_h != src.height || map.accumulate != accumulate ||
+        map.cols.size() != static_cast<std::size_t>(out.width) ||
+        map.rows.size() != static_cast<std::size_t>(out.height)) {
+        map.cols.resize(static_cast<std::size_t>(out.width));
+        map.rows.resize(static_cast<std::size_t>(out.height));
+        nearest_positions(x0, x1, src.width, accumulate, map.cols);
+        nearest_positions(y0, y1, src.height, accumulate, map.rows);
+        map.box = box;
+        map.in_w = src.width;
+        map.in_h = src.height;
+        map.accumulate = accumulate;
+    }
+    copy(src, map.rows, map.cols, out);
+}
+
 template <class T>
 Image<T> nearest(const View<T>& src, int width, int height, float x0, float y0, float x1, float y1,
                  Gather<T> copy = gather_any<T>) {
-    const bool accumulate = !std::is_same_v<T, uint16_t>;
-    const std::vector<int> cols = nearest_positions(x0, x1, width, src.width, accumulate);
-    const std::vector<int> rows = nearest_positions(y0, y1, height, src.height, accumulate);
     Image<T> out(width, height, src.channels);
-    copy(src, rows, cols, out);
+    nearest_into(src, x0, y0, x1, y1, out.canvas(), copy);
     return out;
 }
 

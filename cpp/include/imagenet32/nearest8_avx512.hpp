@@ -1,8 +1,11 @@
 // AVX-512 (F, BW, VBMI) NEAREST for 8-bit RGB, the same bytes as the scalar
 // gather (nearest.hpp): each vpgatherdd takes 16 pixels of the source row as
-// 4-byte reads, vpermb drops every fourth byte, and one masked store writes
-// the 48 bytes. Pixels whose 4-byte read would leave the row, and the rest of
-// a row past its last chunk of 16, take the scalar copy.
+// 4-byte reads, vpermb drops the spare byte of each, and one masked store
+// writes the 48 bytes. When every pixel of a row can be read that way (none
+// is the source row's first, or none its last) the whole row goes in chunks
+// of 16, the last one overlapping the one before; otherwise the pixels whose
+// read would leave the row, and the rest of a row past its last chunk of 16,
+// take the scalar copy.
 #pragma once
 
 #include "avx2_target.hpp"
@@ -18,36 +21,68 @@
 namespace imagenet32 {
 namespace avx512 {
 
-IMAGENET32_AVX512 inline void gather_rgb_row(const uint8_t* in, const int32_t* offsets, int chunks, uint8_t* out) {
-    const __m512i rgb = _mm512_set_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  //
-                                        62, 61, 60, 58, 57, 56, 54, 53, 52, 50, 49, 48, 46, 45, 44, 42,  //
-                                        41, 40, 38, 37, 36, 34, 33, 32, 30, 29, 28, 26, 25, 24, 22, 21,  //
-                                        20, 18, 17, 16, 14, 13, 12, 10, 9, 8, 6, 5, 4, 2, 1, 0);
+// The 16 pixels from `x` on: reads at in + offsets[x..x+15], writes out + 3x .. 3x + 47.
+IMAGENET32_AVX512 inline void gather_rgb_chunk(const uint8_t* in, const int32_t* offsets, int x, __m512i order,
+                                               uint8_t* out) {
     constexpr __mmask64 k48 = (__mmask64{1} << 48) - 1;
-    for (int c = 0; c < chunks; ++c) {
-        const __m512i at = _mm512_loadu_si512(offsets + 16 * c);
-        const __m512i pixels = _mm512_i32gather_epi32(at, in, 1);
-        _mm512_mask_storeu_epi8(out + 48 * c, k48, _mm512_permutexvar_epi8(rgb, pixels));
-    }
+    const __m512i pixels = _mm512_i32gather_epi32(_mm512_loadu_si512(offsets + x), in, 1);
+    _mm512_mask_storeu_epi8(out + 3 * x, k48, _mm512_permutexvar_epi8(order, pixels));
+}
+
+// `chunks` chunks from pixel 0, then one more from `last` unless it is negative.
+// `skip` is where each 4-byte read starts before its pixel (0 or 1 byte).
+IMAGENET32_AVX512 inline void gather_rgb_row(const uint8_t* in, const int32_t* offsets, int chunks, int last,
+                                             int skip, uint8_t* out) {
+    const __m512i order = _mm512_add_epi8(
+        _mm512_set_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  //
+                        62, 61, 60, 58, 57, 56, 54, 53, 52, 50, 49, 48, 46, 45, 44, 42,  //
+                        41, 40, 38, 37, 36, 34, 33, 32, 30, 29, 28, 26, 25, 24, 22, 21,  //
+                        20, 18, 17, 16, 14, 13, 12, 10, 9, 8, 6, 5, 4, 2, 1, 0),
+        _mm512_set1_epi8(static_cast<char>(skip)));
+    for (int c = 0; c < chunks; ++c) gather_rgb_chunk(in, offsets, 16 * c, order, out);
+    if (last >= 0) gather_rgb_chunk(in, offsets, last, order, out);
+}
+
+// How far before each pixel its 4-byte read can start so that every pixel of
+// the row is read inside it: 1 when none is the row's first pixel, 0 when none
+// is its last, -1 when neither holds or some pixel is outside the image.
+inline int read_skip(const std::vector<int>& cols, int src_width) {
+    if (cols.back() < 0) return -1;  // outside pixels come last (positions only grow)
+    if (cols.front() >= 1) return 1;
+    return cols.back() + 1 < src_width ? 0 : -1;
 }
 
 inline void gather_rgb(const View<uint8_t>& src, const std::vector<int>& rows, const std::vector<int>& cols,
-                       Image<uint8_t>& out) {
-    const RowPlan p = row_plan<3>(cols, src.width);
+                       const Canvas<uint8_t>& out) {
+    const int n = out.width;
+    const int skip = n >= 16 ? read_skip(cols, src.width) : -1;
+    std::vector<int32_t>& offsets = per_thread<std::vector<int32_t>>();
+    if (skip >= 0) {  // whole rows
+        offsets.resize(static_cast<std::size_t>(n));
+        for (int x = 0; x < n; ++x) offsets[x] = 3 * cols[x] - skip;
+        const int32_t* at = offsets.data();
+        const int chunks = n / 16, last = n % 16 ? n - 16 : -1;
+        for_each_row(src, rows, out, [&](const uint8_t* in, uint8_t* o) { gather_rgb_row(in, at, chunks, last, skip, o); });
+        return;
+    }
+    RowPlan& p = per_thread<RowPlan>();
+    row_plan<3>(cols, src.width, p);
     const int chunks = p.moves / 16;  // pixels [0, moves) may be read 4 bytes at a time
-    std::vector<int32_t> offsets(static_cast<std::size_t>(chunks) * 16);
+    offsets.resize(static_cast<std::size_t>(chunks) * 16);
     for (std::size_t x = 0; x < offsets.size(); ++x) offsets[x] = static_cast<int32_t>(p.offsets[x]);
     const int x = chunks * 16;
+    const int32_t* at = offsets.data();
+    const std::ptrdiff_t* rest = p.offsets.data() + x;
     for_each_row(src, rows, out, [&](const uint8_t* in, uint8_t* o) {
-        gather_rgb_row(in, offsets.data(), chunks, o);
-        gather_row<uint8_t, 3>(in, p.offsets.data() + x, p.n - x, p.valid - x, p.moves - x, o + 3 * x);
+        gather_rgb_row(in, at, chunks, -1, 0, o);
+        gather_row<uint8_t, 3>(in, rest, p.n - x, p.valid - x, p.moves - x, o + 3 * x);
     });
 }
 
 // NEAREST's gather: RGB rows whose byte offsets fit the gathers' 32 bits
 // here, everything else the scalar way.
 inline void nearest8(const View<uint8_t>& src, const std::vector<int>& rows, const std::vector<int>& cols,
-                     Image<uint8_t>& out) {
+                     const Canvas<uint8_t>& out) {
     if (src.channels == 3 && static_cast<long long>(src.width) * 3 < std::numeric_limits<int32_t>::max())
         gather_rgb(src, rows, cols, out);
     else

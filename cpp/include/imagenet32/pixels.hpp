@@ -35,6 +35,18 @@ struct View {
     std::size_t row_elements() const { return static_cast<std::size_t>(width) * channels; }
 };
 
+// Rows to write: the same layout as View, writable (an Image, or a numpy array's buffer).
+template <class T>
+struct Canvas {
+    T* data = nullptr;
+    int width = 0;
+    int height = 0;
+    int channels = 1;
+    std::ptrdiff_t stride = 0;  // in elements of T
+
+    T* row(int y) const { return data + static_cast<std::ptrdiff_t>(y) * stride; }
+};
+
 // A contiguous image that owns its samples. They start uninitialised: every
 // kernel writes all of its output.
 template <class T>
@@ -55,6 +67,7 @@ public:
     const T* data() const { return samples_.get(); }
     std::size_t size() const { return size_; }
     View<T> view() const { return View<T>{samples_.get(), width_, height_, channels_, stride()}; }
+    Canvas<T> canvas() { return Canvas<T>{samples_.get(), width_, height_, channels_, stride()}; }
 
     // The number of samples of a width x height x channels image; throws
     // std::length_error rather than overflow or allocate something absurd.

@@ -155,6 +155,12 @@ inline bool tall_split(const Rules& rules, int in_w, int in_h, Size size) {
     return rules.tall_split && static_cast<long long>(in_h) > 100LL * in_w && size.height < in_h;
 }
 
+// Whether Image.resize of a whole image to `size` with NEAREST is one affine
+// map (nearest_into): not through premultiplied alpha, not split in two.
+inline bool nearest_is_one_map(const Rules& rules, int in_w, int in_h, Size size, bool alpha) {
+    return !(alpha && rules.premultiply_nearest) && !tall_split(rules, in_w, in_h, size);
+}
+
 // One size through what Image.resize does after the reducing gap.
 template <class T>
 Image<T> core_one(const View<T>& src, Size size, const Box& box, Filter filter, const Rules& rules,
