@@ -243,13 +243,14 @@ def test_nearest_steps_like_pillow(width, height, out, seed):
 
 
 @needs_pillow
-@given(shapes=st.lists(st.tuples(st.integers(1, 120), st.integers(1, 120)), min_size=1, max_size=4),
+@given(shapes=st.lists(st.tuples(*[st.sampled_from([1, 7, 33, 120]) | st.integers(1, 120)] * 2), min_size=1,
+                       max_size=4),
        sides=st.lists(st.integers(1, 140), min_size=1, max_size=4), channels=st.sampled_from([None, 2, 3, 4]),
        seed=st.integers(0, 2**32 - 1))
 def test_nearest_squares_match_installed_pillow(shapes, sides, channels, seed):
     """The quickest path, a uint8 array to squares (NEAREST straight into new arrays, its map
-    of source rows and columns kept from call to call): calls in a row on changing shapes and
-    sizes, each as Pillow's."""
+    of source rows and columns kept from call to call): calls in a row on shapes and sizes
+    that change in one side or both, each as Pillow's."""
     rng = np.random.default_rng(seed)
     for height, width in shapes:
         image = random_image(rng, height, width, channels)
