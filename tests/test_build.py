@@ -340,6 +340,39 @@ def test_ctrl_c_keeps_the_rows_done(tmp_path, monkeypatch):
     assert json.loads((out / "manifest.json").read_text())["sha256"] == expected
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked (with the patched decoder) on Linux")
+def test_a_worker_that_dies_stops_the_build_and_resume_finishes_it(tmp_path, monkeypatch):
+    """A worker killed part way (or crashing on a file) is a clear error, not a build that
+    waits for ever for its task; --resume then finishes with the uninterrupted build's files."""
+    module = sys.modules["imagenet32.build"]
+    train, devkit = big_tree(tmp_path, count=200)
+    whole = tmp_path / "whole"
+    build(train, None, devkit, whole, sizes=[8], workers=1, progress=False)
+    decode, victim = module.decode_rgb, str(sorted(train.rglob("*.JPEG"))[150])
+
+    def dies_on_the_victim(path, *args):
+        if str(path) == victim:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return decode(path, *args)
+
+    def hung(*_):
+        raise TimeoutError("the build waited for a dead worker")
+
+    monkeypatch.setattr(module, "decode_rgb", dies_on_the_victim)
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        with pytest.raises(BuildError, match="worker process died"):
+            build(train, None, devkit, tmp_path / "out", sizes=[8], workers=2, progress=False)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    monkeypatch.setattr(module, "decode_rgb", decode)
+    build(train, None, devkit, tmp_path / "out", sizes=[8], workers=2, progress=False, resume=True)
+    expected = json.loads((whole / "manifest.json").read_text())["sha256"]
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["sha256"] == expected
+
+
 def test_resume_refuses_different_options(tmp_path):
     train, devkit = big_tree(tmp_path, count=6)
     out = tmp_path / "ds"

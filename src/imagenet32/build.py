@@ -35,6 +35,8 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -359,8 +361,16 @@ def _run_tasks(job: _Job, tasks: list[tuple[str, int, int]], workers: int) -> It
             yield _work(task)
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    with multiprocessing.get_context(method).Pool(workers, initializer=_worker_start, initargs=(job,)) as pool:
-        yield from pool.imap_unordered(_work, tasks, chunksize=1)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_worker_start,
+                               initargs=(job,))
+    try:
+        for done in as_completed([pool.submit(_work, task) for task in tasks]):
+            yield done.result()
+    except BrokenProcessPool:  # a pool of processes would wait for its lost task for ever
+        raise BuildError("a worker process died (killed, or crashed on a file): the rows finished before it are "
+                         "kept, run the same build with --resume to go on") from None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _Checkpoint:
