@@ -81,8 +81,10 @@ template <class T, int C>
 void gather(const View<T>& src, const std::vector<int>& rows, const std::vector<int>& cols, const Canvas<T>& out) {
     RowPlan& p = per_thread<RowPlan>();
     row_plan<C>(cols, src.width, p);
-    const std::ptrdiff_t* at = p.offsets.data();  // not p's: the byte stores below may alias its pointers
-    for_each_row(src, rows, out, [&](const T* in, T* o) { gather_row<T, C>(in, at, p.n, p.valid, p.moves, o); });
+    // Copied out of p: the byte stores below may alias its members.
+    const std::ptrdiff_t* at = p.offsets.data();
+    const int n = p.n, valid = p.valid, moves = p.moves;
+    for_each_row(src, rows, out, [&](const T* in, T* o) { gather_row<T, C>(in, at, n, valid, moves, o); });
 }
 
 // Every output pixel from its source row and column (-1: outside, 0).

@@ -62,7 +62,8 @@ inline void gather_rgb(const View<uint8_t>& src, const std::vector<int>& rows, c
         for (int x = 0; x < n; ++x) offsets[x] = 3 * cols[x] - skip;
         const int32_t* at = offsets.data();
         const int chunks = n / 16, last = n % 16 ? n - 16 : -1;
-        for_each_row(src, rows, out, [&](const uint8_t* in, uint8_t* o) { gather_rgb_row(in, at, chunks, last, skip, o); });
+        for_each_row(src, rows, out,
+                     [&](const uint8_t* in, uint8_t* o) { gather_rgb_row(in, at, chunks, last, skip, o); });
         return;
     }
     RowPlan& p = per_thread<RowPlan>();
@@ -72,10 +73,11 @@ inline void gather_rgb(const View<uint8_t>& src, const std::vector<int>& rows, c
     for (std::size_t x = 0; x < offsets.size(); ++x) offsets[x] = static_cast<int32_t>(p.offsets[x]);
     const int x = chunks * 16;
     const int32_t* at = offsets.data();
-    const std::ptrdiff_t* rest = p.offsets.data() + x;
+    const std::ptrdiff_t* rest = p.offsets.data() + x;  // p's members copied out: see gather
+    const int n_rest = p.n - x, valid_rest = p.valid - x, moves_rest = p.moves - x;
     for_each_row(src, rows, out, [&](const uint8_t* in, uint8_t* o) {
         gather_rgb_row(in, at, chunks, -1, 0, o);
-        gather_row<uint8_t, 3>(in, rest, p.n - x, p.valid - x, p.moves - x, o + 3 * x);
+        gather_row<uint8_t, 3>(in, rest, n_rest, valid_rest, moves_rest, o + 3 * x);
     });
 }
 
