@@ -169,15 +169,20 @@ def _filter(filter: FilterArg, rel: Release) -> _core.Filter:
 _FILTER_ARGS: dict[Any, _core.Filter] = {name: _NATIVE[name] for name in FILTERS if not name.startswith("mks")}
 
 
-def _square_args(filter: FilterArg, pillow: str | None) -> tuple[_core.Filter, _core.Rules]:
-    """The core's filter and rules for resize's and resize_many's commonest calls (a uint8
-    array to squares: see ``_core.resize8_squares``), checked; remembered when the
-    arguments are strings (keys equal only to themselves)."""
-    rel = _release(pillow)
-    args = _filter(filter, rel), rel.rules
-    if type(filter) is str and (pillow is None or type(pillow) is str):
-        _SQUARE_ARGS[filter, pillow] = args
-    return args
+def _squares(image: np.ndarray, sides: int | list, filter: FilterArg, pillow: str | None) -> Any:
+    """resize's and resize_many's commonest calls (a uint8 array to squares, no box or
+    gap: ``sides`` an int, or a list or tuple of ints) straight to the core; None when the call is
+    not that simple after all (the core checks) and needs the general path, which checks everything.
+    The checked filter and release are remembered for arguments that are strings (keys equal only
+    to themselves)."""
+    try:
+        f, rules = _SQUARE_ARGS[filter, pillow]
+    except (KeyError, TypeError):
+        rel = _release(pillow)
+        f, rules = _filter(filter, rel), rel.rules
+        if type(filter) is str and (pillow is None or type(pillow) is str):
+            _SQUARE_ARGS[filter, pillow] = f, rules
+    return _resize8_squares(image, sides, f, rules)
 
 
 _SQUARE_ARGS: dict[tuple[str, str | None], tuple[_core.Filter, _core.Rules]] = {}
@@ -394,11 +399,7 @@ def resize(
     the same.
     """
     if type(image) is _ndarray and type(size) is int and box is reducing_gap is simd is None:
-        try:  # the commonest call, with the least overhead
-            f, rules = _SQUARE_ARGS[filter, pillow]
-        except (KeyError, TypeError):
-            f, rules = _square_args(filter, pillow)
-        out = _resize8_squares(image, size, f, rules)  # None: not that simple after all
+        out = _squares(image, size, filter, pillow)  # the commonest call, with the least overhead
         if out is not None:
             return out
     rel = _release(pillow)
@@ -426,11 +427,7 @@ def resize_many(
     one pass over the input between the sizes; the other filters run per size.)
     """
     if type(image) is _ndarray and type(sizes) in (list, tuple) and box is reducing_gap is simd is None:
-        try:  # the dataset call, with the least overhead
-            f, rules = _SQUARE_ARGS[filter, pillow]
-        except (KeyError, TypeError):
-            f, rules = _square_args(filter, pillow)
-        out = _resize8_squares(image, sizes, f, rules)  # None: not that simple after all
+        out = _squares(image, sizes, filter, pillow)  # the dataset call, with the least overhead
         if out is not None:
             return out
     rel = _release(pillow)
