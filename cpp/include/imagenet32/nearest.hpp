@@ -61,56 +61,64 @@ void row_plan(const std::vector<int>& cols, int src_width, RowPlan& p) {
     for (int x = 0; x < p.valid; ++x) p.offsets[x] = static_cast<std::ptrdiff_t>(cols[x]) * C;
 }
 
-// Every output row: zero outside the image, a copy of the previous row when
-// it reads the same source row, else `fill(source row, output row)`.
-template <class T, class Fill>
-void for_each_row(const View<T>& src, const std::vector<int>& rows, const Canvas<T>& out, Fill fill) {
-    const std::size_t samples = static_cast<std::size_t>(out.width) * out.channels;
-    for (int y = 0; y < out.height; ++y) {
-        if (rows[y] < 0) {
-            std::fill(out.row(y), out.row(y) + samples, T{});
-        } else if (y > 0 && rows[y] == rows[y - 1]) {
-            std::memcpy(out.row(y), out.row(y - 1), samples * sizeof(T));
-        } else {
-            fill(src.row(rows[y]), out.row(y));
-        }
-    }
-}
-
-template <class T, int C>
-void gather(const View<T>& src, const std::vector<int>& rows, const std::vector<int>& cols, const Canvas<T>& out) {
-    RowPlan& p = per_thread<RowPlan>();
-    row_plan<C>(cols, src.width, p);
-    // Copied out of p: the byte stores below may alias its members.
-    const std::ptrdiff_t* at = p.offsets.data();
-    const int n = p.n, valid = p.valid, moves = p.moves;
-    for_each_row(src, rows, out, [&](const T* in, T* o) { gather_row<T, C>(in, at, n, valid, moves, o); });
-}
-
-// Every output pixel from its source row and column (-1: outside, 0).
-template <class T>
-void gather_any(const View<T>& src, const std::vector<int>& rows, const std::vector<int>& cols,
-                const Canvas<T>& out) {
-    switch (src.channels) {
-        case 1: gather<T, 1>(src, rows, cols, out); break;
-        case 2: gather<T, 2>(src, rows, cols, out); break;
-        case 3: gather<T, 3>(src, rows, cols, out); break;
-        default: gather<T, 4>(src, rows, cols, out); break;
-    }
-}
-
-template <class T>
-using Gather = void (*)(const View<T>&, const std::vector<int>&, const std::vector<int>&, const Canvas<T>&);
-
-// The source row and column each output pixel takes, kept per thread with
-// what they were computed from: images come in a few shapes, and the same
-// map serves the next call.
+// The source row and column each output pixel takes (-1: outside), and the
+// output rows that read a source row of their own (inside the image, not the
+// row before's), kept per thread with what they were computed from: images
+// come in a few shapes, and the same map serves the next call.
 struct NearestMap {
-    std::vector<int> rows, cols;
+    std::vector<int> rows, cols, picked;
     std::array<float, 4> box{};
     int in_w = -1, in_h = -1;
     bool accumulate = false;
 };
+
+// Whether output row y reads the same source row as the row before it.
+inline bool repeats_row_before(const std::vector<int>& rows, int y) { return y > 0 && rows[y] == rows[y - 1]; }
+
+// The output rows the picked ones do not cover, in order: zero outside the
+// image, a copy of the row before when it reads the same source row.
+template <class T>
+void finish_rows(const NearestMap& map, const Canvas<T>& out) {
+    const std::size_t samples = static_cast<std::size_t>(out.width) * out.channels;
+    for (int y = 0; y < out.height; ++y) {
+        if (map.rows[y] < 0) {
+            std::fill(out.row(y), out.row(y) + samples, T{});
+        } else if (repeats_row_before(map.rows, y)) {
+            std::memcpy(out.row(y), out.row(y - 1), samples * sizeof(T));
+        }
+    }
+}
+
+// Every output row: `fill(source row, output row)` for the picked ones, then finish_rows.
+template <class T, class Fill>
+void for_each_row(const View<T>& src, const NearestMap& map, const Canvas<T>& out, Fill fill) {
+    for (const int y : map.picked) fill(src.row(map.rows[y]), out.row(y));
+    finish_rows(map, out);
+}
+
+template <class T, int C>
+void gather(const View<T>& src, const NearestMap& map, const Canvas<T>& out) {
+    RowPlan& p = per_thread<RowPlan>();
+    row_plan<C>(map.cols, src.width, p);
+    // Copied out of p: the byte stores below may alias its members.
+    const std::ptrdiff_t* at = p.offsets.data();
+    const int n = p.n, valid = p.valid, moves = p.moves;
+    for_each_row(src, map, out, [&](const T* in, T* o) { gather_row<T, C>(in, at, n, valid, moves, o); });
+}
+
+// Every output pixel from its source row and column (-1: outside, 0).
+template <class T>
+void gather_any(const View<T>& src, const NearestMap& map, const Canvas<T>& out) {
+    switch (src.channels) {
+        case 1: gather<T, 1>(src, map, out); break;
+        case 2: gather<T, 2>(src, map, out); break;
+        case 3: gather<T, 3>(src, map, out); break;
+        default: gather<T, 4>(src, map, out); break;
+    }
+}
+
+template <class T>
+using Gather = void (*)(const View<T>&, const NearestMap&, const Canvas<T>&);
 
 // The NEAREST resize of the box [x0, x1) x [y0, y1) (floats, as Pillow parses them) into `out`.
 template <class T>
@@ -126,12 +134,15 @@ void nearest_into(const View<T>& src, float x0, float y0, float x1, float y1, co
         map.rows.resize(static_cast<std::size_t>(out.height));
         nearest_positions(x0, x1, src.width, accumulate, map.cols);
         nearest_positions(y0, y1, src.height, accumulate, map.rows);
+        map.picked.clear();
+        for (int y = 0; y < out.height; ++y)
+            if (map.rows[y] >= 0 && !repeats_row_before(map.rows, y)) map.picked.push_back(y);
         map.box = box;
         map.in_w = src.width;
         map.in_h = src.height;
         map.accumulate = accumulate;
     }
-    copy(src, map.rows, map.cols, out);
+    copy(src, map, out);
 }
 
 template <class T>
