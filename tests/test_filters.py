@@ -310,6 +310,7 @@ def test_simd_reduce_matches_the_scalar_reference(width, height, fx, fy, channel
 @pytest.mark.parametrize("simd", simd_backends())
 @pytest.mark.parametrize(("width", "height", "fx", "fy"), [
     (3, 600, 1, 257),   # the largest block summed in 16 bits, all 255: 65,535
+    (70, 40, 16, 16),   # the largest block finished by a shift in 16 bits: 255 * 256 + 128
     (600, 3, 258, 1),   # one sample more: 32-bit sums
     (40, 700, 3, 300),  # over 257 rows: the columns are summed in runs
     (1030, 2, 520, 2),
