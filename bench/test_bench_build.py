@@ -69,12 +69,12 @@ class OriginalProcedure:
     image2numpy (read every PNG back, lay it out as three Python lists, stack the rows, take
     the mean, shuffle, pickle ten batches). They read the PNGs with imageio (scipy.misc
     before it), a layer over Pillow; this reads them with Pillow itself, which is no slower.
-    ``order`` is the shuffle (the scripts' was unseeded); ``setup`` removes the previous
-    round's files, untimed, as ``FreshBuild`` does."""
+    The shuffle is the build's seeded one (the scripts' was unseeded), so that the files can be
+    compared; ``setup`` removes the previous round's files, untimed, as ``FreshBuild`` does."""
 
-    def __init__(self, files: list[Path], out: Path, order: np.ndarray | None = None) -> None:
+    def __init__(self, files: list[Path], out: Path) -> None:
         self.files, self.out = files, out
-        self.order = np.random.default_rng(0).permutation(len(files)) if order is None else order
+        self.order = np.random.default_rng(0).permutation(len(files))
 
     def setup(self) -> None:
         shutil.rmtree(self.out, ignore_errors=True)
@@ -129,7 +129,7 @@ def test_build_all_four_sizes(benchmark, tree, tmp_path, competitor, smoke):
     elif competitor == "pillow-decode-only":
         benchmark.pedantic(decode_only, args=(files,), rounds=5, iterations=1)
     else:
-        # Three rounds (a round has taken 21.5 to 27.5 s here): the ratio rests on their median.
+        # Three rounds (a round has taken 22 to 33 s here): the ratio rests on their median.
         run = OriginalProcedure(files, tmp_path / "original")
         benchmark.pedantic(run, setup=run.setup, rounds=1 if smoke else 3, iterations=1)
 
