@@ -74,14 +74,22 @@ IMAGENET32_AVX2 void reduce_column_sums(const View<uint8_t>& src, std::ptrdiff_t
 // For the 32 positions i, i + 1, ...: the sums of col[i + k * C], k < fx,
 // as four vectors of 32-bit lanes in order. FX is fx when known at compile
 // time (the small factors), else 0.
+// The same sums in 16-bit lanes (fx * fy <= 257: 16 bits suffice), positions
+// i .. i + 15 in lo and i + 16 .. i + 31 in hi, each plus `start`.
 template <int C, int FX>
-IMAGENET32_AVX2 inline void block_sums(const uint16_t* col, int fx, __m256i s[4]) {
+IMAGENET32_AVX2 inline void block_sums16(const uint16_t* col, int fx, __m256i start, __m256i& lo, __m256i& hi) {
     if constexpr (FX > 0) fx = FX;
-    __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();  // fx * fy <= 257: 16 bits suffice
+    lo = hi = start;
     for (int k = 0; k < fx; ++k) {
         lo = _mm256_add_epi16(lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col + k * C)));
         hi = _mm256_add_epi16(hi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col + k * C + 16)));
     }
+}
+
+template <int C, int FX>
+IMAGENET32_AVX2 inline void block_sums(const uint16_t* col, int fx, __m256i s[4]) {
+    __m256i lo, hi;
+    block_sums16<C, FX>(col, fx, _mm256_setzero_si256(), lo, hi);
     s[0] = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(lo));
     s[1] = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(lo, 1));
     s[2] = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(hi));
@@ -127,18 +135,14 @@ IMAGENET32_AVX2 inline void finish_positions(const Sum* col, int starts, int fx,
 template <int C, int FX>
 IMAGENET32_AVX2 inline bool finish_positions_by_shift(const uint16_t* col, int starts, int fx, uint32_t n,
                                                       uint8_t* f) {
-    if constexpr (FX > 0) fx = FX;
     int k = 0;
     while (k <= 8 && n != (1u << k)) ++k;
     if (k > 8) return false;
     const __m256i half = _mm256_set1_epi16(static_cast<short>(n / 2));
     const __m128i shift = _mm_cvtsi32_si128(k);
     for (int i = 0; i < starts; i += 32) {
-        __m256i lo = half, hi = half;
-        for (int j = 0; j < fx; ++j) {
-            lo = _mm256_add_epi16(lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col + i + j * C)));
-            hi = _mm256_add_epi16(hi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col + i + j * C + 16)));
-        }
+        __m256i lo, hi;
+        block_sums16<C, FX>(col + i, fx, half, lo, hi);
         const __m256i packed = _mm256_packus_epi16(_mm256_srl_epi16(lo, shift), _mm256_srl_epi16(hi, shift));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(f + i), _mm256_permute4x64_epi64(packed, 0xD8));
     }
