@@ -34,8 +34,9 @@ import os
 import shutil
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -466,8 +467,39 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+class _Committer:
+    """Commits written files (sync, rename) one after the other in a thread of its own, so
+    that the disk takes one file while the next is made, and logs each as finished. At most
+    ``ahead`` files wait; leaving the block waits for them all, and raises a failed commit."""
+
+    def __init__(self, log: Path, ahead: int = 2) -> None:
+        self.log, self.ahead = log, ahead
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="imagenet32-commit")
+        self.waiting: deque[Future] = deque()
+
+    def submit(self, pending: formats.PendingFile, key: str) -> None:
+        self.waiting.append(self.pool.submit(self._commit, pending, key))
+        while len(self.waiting) > self.ahead:
+            self.waiting.popleft().result()
+
+    def _commit(self, pending: formats.PendingFile, key: str) -> None:
+        pending.commit()
+        with open(self.log, "a", encoding="utf-8") as f:
+            f.write(key + "\n")
+
+    def __enter__(self) -> _Committer:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        self.pool.shutdown(wait=True)  # files written in full are committed even when the build stops
+        if kind is None:
+            for future in self.waiting:
+                future.result()
+
+
 def _write_outputs(out: Path, work: Path, splits: dict[str, Split], status: dict[str, np.ndarray],
-                   outputs: Sequence[Output], fmt: str, label_map: np.ndarray | None) -> list[Path]:
+                   outputs: Sequence[Output], fmt: str, label_map: np.ndarray | None) -> dict[Path, str]:
+    """Write every dataset file not written yet; returns each file's sha256."""
     # A log of the output files already complete, so that a resumed build does not
     # write them again. Not made durable: after a crash a missing or cut line only
     # means rewriting a file, and files are whole either way.
@@ -478,34 +510,40 @@ def _write_outputs(out: Path, work: Path, splits: dict[str, Split], status: dict
     # another row set, when every file must be written again from it.
     row_set = hashlib.sha256(b"".join(status[name].tobytes() for name in sorted(status))).hexdigest()[:16]
     several_filters = len({o.filter for o in outputs}) > 1
-    written = []
-    for output in outputs:
-        for name, split in splits.items():
-            ok = np.flatnonzero(status[name] == DONE)
-            labels = split.labels()[np.asarray(split.order())[ok]]
-            if label_map is not None:
-                labels = label_map[labels]
-            folder = (out / output.filter if several_filters else out) / f"Imagenet{output.size}_{name}"
-            folder.mkdir(parents=True, exist_ok=True)
-            if name == "train":
-                mean = _mean(split, output, ok)
-                bounds = np.cumsum([0] + formats.batch_sizes(len(ok)))
-                batches = [(folder / formats.train_batch_name(i + 1, fmt), bounds[i], bounds[i + 1])
-                           for i in range(formats.TRAIN_BATCHES)]
-            else:
-                mean = None
-                batches = [(folder / formats.val_name(fmt), 0, len(ok))]
-            for path, lo, hi in batches:
-                key = f"{path.relative_to(out)} {row_set}"
-                if key not in finished or not path.exists():
+    digests = {}
+    with _Committer(log) as committer:
+        for output in outputs:
+            for name, split in splits.items():
+                ok = np.flatnonzero(status[name] == DONE)
+                labels = split.labels()[np.asarray(split.order())[ok]]
+                if label_map is not None:
+                    labels = label_map[labels]
+                folder = (out / output.filter if several_filters else out) / f"Imagenet{output.size}_{name}"
+                folder.mkdir(parents=True, exist_ok=True)
+                if name == "train":
+                    mean = _mean(split, output, ok)
+                    bounds = np.cumsum([0] + formats.batch_sizes(len(ok)))
+                    batches = [(folder / formats.train_batch_name(i + 1, fmt), bounds[i], bounds[i + 1])
+                               for i in range(formats.TRAIN_BATCHES)]
+                else:
+                    mean = None
+                    batches = [(folder / formats.val_name(fmt), 0, len(ok))]
+                for path, lo, hi in batches:
+                    key = f"{path.relative_to(out)} {row_set}"
+                    if key in finished and path.exists():
+                        digests[path] = _sha256(path)
+                        continue
                     formats.remove_partial_writes(path)  # a write killed in an earlier run
                     rows = ok[lo:hi]
                     data = formats.RowBlocks((len(rows), output.row_bytes), lambda: _rows(split, output, rows))
-                    formats.write_batch(path, data, labels[lo:hi], mean, fmt)
-                    with open(log, "a", encoding="utf-8") as f:
-                        f.write(key + "\n")
-                written.append(path)
-    return written
+                    pending = formats.write_pending(path, data, labels[lo:hi], mean, fmt)
+                    try:
+                        digests[path] = _sha256(pending.temporary)  # read back while in the page cache
+                    except BaseException:
+                        pending.discard()
+                        raise
+                    committer.submit(pending, key)
+    return digests
 
 
 # ---------------------------------------------------------------- the build
@@ -660,7 +698,8 @@ def build(
     # (the outputs are synced as they are written; a resumed build checks their row set).
 
     label_map = kit.sorted_ids() if labels == "sorted" else None
-    files = _write_outputs(out, work, splits, checkpoint.status, outputs, format, label_map)
+    digests = _write_outputs(out, work, splits, checkpoint.status, outputs, format, label_map)
+    files = list(digests)
     reasons = _skipped_reasons(work / "skipped.jsonl")
     skipped_rows = []
     for name, split in splits.items():
@@ -694,7 +733,7 @@ def build(
         "train_order": "shuffled with numpy.random.default_rng(seed).permutation",
         "val_order": "file-name order",
         "files": [str(p.relative_to(out)) for p in files],
-        "sha256": {str(p.relative_to(out)): _sha256(p) for p in files},
+        "sha256": {str(p.relative_to(out)): digest for p, digest in digests.items()},
     }
     _atomic_write(out / "manifest.json", json.dumps(manifest, indent=2).encode())
     for leftover in work.iterdir():

@@ -41,6 +41,7 @@ __all__ = [
     "FormatError",
     "PathArg",
     "RowBlocks",
+    "PendingFile",
     "UnsafePickleError",
     "batch_sizes",
     "find_data_files",
@@ -50,6 +51,7 @@ __all__ = [
     "train_batch_name",
     "val_name",
     "write_batch",
+    "write_pending",
 ]
 
 TRAIN_BATCHES = 10
@@ -305,7 +307,7 @@ def _fsync_folder(folder: Path) -> None:
         os.close(handle)
 
 
-# What _atomic_file names its temporary files: .NAME.<12 hex digits>.tmp
+# What PendingFile names its temporary files: .NAME.<12 hex digits>.tmp
 _TEMPORARY = re.compile(r"\.(.+)\.[0-9a-f]{12}\.tmp")
 
 
@@ -322,22 +324,59 @@ def remove_partial_writes(path: PathArg) -> list[Path]:
     return removed
 
 
-@contextmanager
-def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
-    """A temporary file next to ``path`` that replaces it only once fully written and synced."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    # os.open with mode 0o666 keeps the user's umask, unlike tempfile's private 0o600.
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+class PendingFile:
+    """A file written in full under a temporary name next to ``path``: :meth:`commit`
+    syncs it and gives it its name; :meth:`discard` removes it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        # os.open with mode 0o666 keeps the user's umask, unlike tempfile's private 0o600.
+        self._handle: int | None = os.open(
+            self.temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+
+    def stream(self) -> IO[bytes]:
+        """A buffered writer of the temporary file; closing it keeps the file open for commit."""
+        assert self._handle is not None, "already committed or discarded"
+        return open(self._handle, "wb", buffering=1 << 20, closefd=False)
+
+    def _close(self) -> None:
+        if self._handle is not None:
+            handle, self._handle = self._handle, None
+            os.close(handle)
+
+    def commit(self) -> None:
+        """Sync the bytes, then rename: the file appears under its name only when complete."""
+        try:
+            assert self._handle is not None, "already committed or discarded"
+            os.fsync(self._handle)
+            self._close()
+            os.replace(self.temporary, self.path)
+        except BaseException:
+            self.discard()
+            raise
+        _fsync_folder(self.path.parent)
+
+    def discard(self) -> None:
+        self._close()
+        self.temporary.unlink(missing_ok=True)
+
+
+def write_pending(path: PathArg, data: Pixels, labels: Any, mean: np.ndarray | None, fmt: str) -> PendingFile:
+    """What :func:`write_batch` does before syncing: the file written in full under a
+    temporary name, which its ``commit()`` replaces ``path`` with. A build commits each file
+    in a thread of its own, so that the disk takes one file while the next is made."""
+    _check_fmt(fmt)
+    codes, average = _checked_for_writing(data, labels, mean)
+    writer = _write_pickle if fmt == "pickle" else _write_npz
+    pending = PendingFile(Path(path))
     try:
-        with open(handle, "wb", buffering=1 << 20) as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
+        with pending.stream() as out:
+            writer(out, data, codes, average)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        pending.discard()
         raise
-    _fsync_folder(path.parent)
+    return pending
 
 
 def write_batch(path: PathArg, data: Pixels, labels: Any, mean: np.ndarray | None, fmt: str) -> None:
@@ -349,11 +388,7 @@ def write_batch(path: PathArg, data: Pixels, labels: Any, mean: np.ndarray | Non
     :class:`RowBlocks`: its rows are streamed to disk in bounded chunks. The file appears under its name only when
     complete and synced.
     """
-    _check_fmt(fmt)
-    codes, average = _checked_for_writing(data, labels, mean)
-    writer = _write_pickle if fmt == "pickle" else _write_npz
-    with _atomic_file(Path(path)) as out:
-        writer(out, data, codes, average)
+    write_pending(path, data, labels, mean, fmt).commit()
 
 
 # --- finding files -----------------------------------------------------------------
