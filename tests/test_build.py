@@ -414,6 +414,19 @@ def test_a_worker_that_dies_stops_the_build_and_resume_finishes_it(tmp_path, mon
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["sha256"] == expected
 
 
+def test_skipped_csv_names_this_builds_files_after_another_build_in_the_process(tmp_path):
+    """Workers keep each split's path list; a build whose workers are other processes must not
+    name its skipped files from the list an earlier build in this process kept."""
+    earlier_train, earlier_devkit = big_tree(tmp_path / "earlier", count=40)
+    build(earlier_train, None, earlier_devkit, tmp_path / "out1", sizes=[8], workers=1, progress=False)
+    train, devkit = big_tree(tmp_path / "now", count=20)
+    bad = sorted(train.rglob("*.JPEG"))[7]
+    bad.write_bytes(b"not an image")
+    build(train, None, devkit, tmp_path / "out2", sizes=[8], workers=2, progress=False)
+    lines = (tmp_path / "out2" / "skipped.csv").read_text().splitlines()
+    assert lines[1:] == [f"train,{bad},not an image Pillow can read"]
+
+
 def test_resume_refuses_different_options(tmp_path):
     train, devkit = big_tree(tmp_path, count=6)
     out = tmp_path / "ds"

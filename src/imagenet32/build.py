@@ -269,23 +269,28 @@ class _Job:
 
 
 _job: _Job | None = None
-_paths: dict[str, tuple[np.ndarray, bytes]] = {}
+_inputs: dict[str, tuple[np.ndarray, bytes, np.ndarray]] = {}
 _scratch = Scratch()  # this worker's decoded pixels, one image at a time
 
 
 def _worker_start(job: _Job) -> None:
     global _job
     _job = job
-    _paths.clear()
+    _inputs.clear()
 
 
-def _split_paths(split: Split) -> tuple[np.ndarray, bytes]:
-    cached = _paths.get(split.name)
+def _read_inputs(split: Split) -> tuple[np.ndarray, bytes, np.ndarray]:
+    """The split's path list (line offsets and bytes, for Split.path) and its order."""
+    blob = split.paths_file.read_bytes()
+    ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == ord("\n")) + 1
+    return np.concatenate(([0], ends)).astype(np.int64), blob, np.array(split.order())
+
+
+def _split_inputs(split: Split) -> tuple[np.ndarray, bytes, np.ndarray]:
+    """_read_inputs once per worker and job (_worker_start clears what an earlier job read)."""
+    cached = _inputs.get(split.name)
     if cached is None:
-        blob = split.paths_file.read_bytes()
-        ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == ord("\n")) + 1
-        cached = (np.concatenate(([0], ends)).astype(np.int64), blob)
-        _paths[split.name] = cached
+        cached = _inputs[split.name] = _read_inputs(split)
     return cached
 
 
@@ -295,12 +300,11 @@ def _work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, st
     assert _job is not None
     split = _job.splits[name]
     rel = release(_job.pillow)
-    offsets, blob = _split_paths(split)
-    order = split.order()[start:end].tolist()  # out of the memory map once
+    offsets, blob, order = _split_inputs(split)
     outputs = _job.outputs  # each filter's sizes in turn, as the loop below makes them
     buffers = [np.zeros((end - start, o.row_bytes), dtype=np.uint8) for o in outputs]
     skipped = []
-    for i, index in enumerate(order):
+    for i, index in enumerate(order[start:end].tolist()):
         try:
             rgb = decode_rgb(split.path(index, offsets, blob), rel, _scratch).pixels
         except DecodeError as error:
@@ -703,8 +707,7 @@ def build(
     reasons = _skipped_reasons(work / "skipped.jsonl")
     skipped_rows = []
     for name, split in splits.items():
-        offsets, blob = _split_paths(split)
-        order = split.order()
+        offsets, blob, order = _read_inputs(split)  # not the workers' cache: this process may be none
         for row in np.flatnonzero(checkpoint.status[name] == SKIPPED):
             path = split.path(int(order[row]), offsets, blob)
             skipped_rows.append((name, path, reasons.get((name, int(row)), "unknown")))
