@@ -470,6 +470,108 @@ def test_setup_errors_come_before_any_work(tree, tmp_path):
     assert not out.exists()
 
 
+def test_more_input_errors_come_before_any_work(tmp_path):
+    train, devkit = big_tree(tmp_path, count=6)
+    out = tmp_path / "never"
+    with pytest.raises(BuildError, match="seed must be an int >= 0, got -1"):
+        build(train, None, devkit, out, seed=-1, progress=False)
+    (train / "n01440764.tar").write_bytes(b"left over")  # a class's archive beside the folders
+    with pytest.raises(BuildError, match="'n01440764.tar' is not in a class folder"):
+        build(train, None, devkit, out, progress=False)
+    (train / "n01440764.tar").unlink()
+    val = tmp_path / "val"
+    (val / "n01440764").mkdir(parents=True)
+    (val / "ILSVRC2012_val_00000001.JPEG").write_bytes(b"")  # a file beside val's class folders
+    with pytest.raises(BuildError, match="'ILSVRC2012_val_00000001.JPEG' lies beside class folders"):
+        build(None, val, devkit, out, progress=False)
+    for inside in (train / "n01440764" / "out", train / "out"):  # --out in an input: its files would be inputs
+        with pytest.raises(BuildError, match="is inside --train"):
+            build(train, None, devkit, inside, progress=False)
+    many = tmp_path / "many"
+    many.mkdir()
+    (many / "map_clsloc.txt").write_text("".join(f"n{i:08d} {i} c{i}\n" for i in range(1, 1002)))
+    with pytest.raises(BuildError, match="1001 classes .* labels are 1..1000"):
+        build(tmp_path / "empty", None, many, out, progress=False)
+    assert not out.exists() and not (train / "out").exists()
+    (tmp_path / "file").write_text("")
+    assert main(["build", "--train", str(train), "--devkit", str(devkit), "--out", str(tmp_path / "file"),
+                 "--quiet"]) == 2  # a message, not a traceback
+
+
+def test_a_build_stopped_while_preparing_or_cleaning_up_can_be_run_again(tmp_path, monkeypatch):
+    """The work folder appears only complete, and goes away by a rename first: a build stopped
+    in either step is neither a stuck "unfinished build" nor a resume that crashes."""
+    module = sys.modules["imagenet32.build"]
+    train, devkit = big_tree(tmp_path, count=12)
+    whole = tmp_path / "whole"
+    build(train, None, devkit, whole, sizes=[8], workers=1, progress=False)
+    expected = json.loads((whole / "manifest.json").read_text())["sha256"]
+    out = tmp_path / "out"
+    prepare = module._prepare_split
+
+    def stopped(*args):
+        prepare(*args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "_prepare_split", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        build(train, None, devkit, out, sizes=[8], workers=1, progress=False)
+    monkeypatch.setattr(module, "_prepare_split", prepare)
+    with pytest.raises(BuildError, match="has no build to resume"):  # no work was done
+        build(train, None, devkit, out, sizes=[8], workers=1, progress=False, resume=True)
+    remove = module._remove_work
+    monkeypatch.setattr(module, "_remove_work", lambda out: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        build(train, None, devkit, out, sizes=[8], workers=1, progress=False)
+    monkeypatch.setattr(module, "_remove_work", remove)
+    assert (out / "manifest.json").exists() and (out / ".imagenet32-build").exists()
+    with pytest.raises(BuildError, match="already holds a finished build"):
+        build(train, None, devkit, out, sizes=[8], workers=1, progress=False)
+    report = build(train, None, devkit, out, sizes=[8], workers=1, progress=False, resume=True)
+    assert report.counts == {"train": 12}
+    assert sorted(p.name for p in out.iterdir()) == ["Imagenet8_train", "manifest.json", "skipped.csv"]
+    assert json.loads((out / "manifest.json").read_text())["sha256"] == expected
+
+
+def test_resume_of_a_finished_build_refuses_other_options(tmp_path):
+    train, devkit = big_tree(tmp_path, count=6)
+    out = tmp_path / "out"
+    build(train, None, devkit, out, sizes=[8], workers=1, progress=False)
+    for other in ({"sizes": [16]}, {"format": "npz"}, {"filter": "all"}, {"seed": 1}):
+        with pytest.raises(BuildError, match="differ from the build in"):
+            build(train, None, devkit, out, progress=False, resume=True, **{"sizes": [8], **other})
+    (train / "n01440764" / "late.JPEG").write_bytes((train / "n01440764" / "0.JPEG").read_bytes())
+    with pytest.raises(BuildError, match="differ from the build in"):
+        build(train, None, devkit, out, sizes=[8], progress=False, resume=True)
+    (train / "n01440764" / "late.JPEG").unlink()
+    assert build(train, None, devkit, out, sizes=[8], progress=False, resume=True).counts == {"train": 6}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="file names of any bytes but / and NUL")
+def test_file_names_with_newlines_other_bytes_and_broken_links(tmp_path):
+    """Names are stored NUL-separated, so a newline in one is just a character; a name that is not
+    UTF-8 is listed in skipped.csv with its own bytes; a broken link is listed, not ignored."""
+    train, devkit = big_tree(tmp_path, count=9)
+    reference = tmp_path / "reference"
+    build(train, None, devkit, reference, sizes=[8], workers=1, progress=False)
+    folder = train / "n01440764"
+    os.rename(folder / "0.JPEG", folder / "0\n.JPEG")  # sorts where 0.JPEG did: the same rows
+    out = tmp_path / "out"
+    build(train, None, devkit, out, sizes=[8], workers=2, progress=False)
+    assert (json.loads((out / "manifest.json").read_text())["sha256"] ==
+            json.loads((reference / "manifest.json").read_text())["sha256"])
+    odd = os.fsencode(folder) + b"/\xff\xfe.JPEG"
+    with open(odd, "wb") as f:
+        f.write(b"not an image")
+    os.symlink(folder / "gone.JPEG", folder / "link.JPEG")
+    out = tmp_path / "out2"
+    build(train, None, devkit, out, sizes=[8], workers=1, progress=False)
+    with open(out / "skipped.csv", "rb") as f:
+        lines = f.read().splitlines()
+    assert sorted(lines[1:]) == sorted([b"train," + odd + b",not an image Pillow can read",
+                                b"train," + os.fsencode(folder / "link.JPEG") + b",cannot read: No such file or directory"])
+
+
 def test_a_build_that_cannot_fit_on_the_disk_is_refused_before_any_work(tree, tmp_path, monkeypatch):
     import shutil
 

@@ -89,12 +89,15 @@ class BuildReport:
 # ---------------------------------------------------------------- scanning
 
 
-def _visible_files(folder: Path) -> list[str]:
+def _visible(folder: Path) -> tuple[list[str], list[str]]:
+    """The names of the folders and of everything else in ``folder`` (files, links, however
+    broken: those fail to read and are listed as skipped), sorted; hidden names left out."""
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        entries = sorted((e for e in os.scandir(folder) if not e.name.startswith(".")), key=lambda e: e.name)
     except OSError as error:
         raise BuildError(f"{folder}: cannot list ({error.strerror or error})") from None
-    return [e.name for e in entries if not e.name.startswith(".") and e.is_file()]
+    folders = [e.name for e in entries if e.is_dir()]
+    return folders, [e.name for e in entries if not e.is_dir()]
 
 
 def scan_train(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
@@ -102,7 +105,10 @@ def scan_train(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
     sorted) and their devkit IDs."""
     if not root.is_dir():
         raise BuildError(f"--train {root}: not a folder")
-    folders = {e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")}
+    names, files = _visible(root)
+    if files:
+        raise BuildError(f"--train {root}: '{files[0]}' is not in a class folder (train holds class folders only)")
+    folders = set(names)
     strangers = sorted(f for f in folders if not is_wnid(f))
     if strangers:
         raise BuildError(f"--train {root}: '{strangers[0]}' is not a class folder (expected WNIDs such as n01440764)")
@@ -118,7 +124,7 @@ def scan_train(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
     paths: list[str] = []
     labels: list[int] = []
     for ident, wnid in enumerate(devkit.wnids, 1):
-        names = _visible_files(root / wnid)
+        names = _visible(root / wnid)[1]
         paths.extend(f"{wnid}/{n}" for n in names)
         labels.extend([ident] * len(names))
     return paths, np.array(labels, dtype=np.int32)
@@ -130,9 +136,12 @@ def scan_val(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
     from the devkit's ground truth."""
     if not root.is_dir():
         raise BuildError(f"--val {root}: not a folder")
-    folders = sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))
+    folders, names = _visible(root)
     entries: list[tuple[str, str, int]] = []  # (file name, relative path, label)
     if folders:
+        if names:
+            raise BuildError(f"--val {root}: '{names[0]}' lies beside class folders (val is either flat or "
+                             "sorted into class folders)")
         for folder in folders:
             if not is_wnid(folder):
                 raise BuildError(f"--val {root}: '{folder}' is neither a class folder nor a validation file")
@@ -140,9 +149,8 @@ def scan_val(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
                 ident = devkit.devkit_id(folder)
             except DevkitError as error:
                 raise BuildError(f"--val {root}: {error}") from None
-            entries.extend((n, f"{folder}/{n}", ident) for n in _visible_files(root / folder))
+            entries.extend((n, f"{folder}/{n}", ident) for n in _visible(root / folder)[1])
     else:
-        names = _visible_files(root)
         if names and not devkit.val_labels:
             raise BuildError(
                 f"--val {root} is flat, but the devkit ({devkit.source}) has no validation ground truth"
@@ -229,9 +237,8 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
 
 
 def _prepare_split(name: str, root: Path, work: Path, paths: list[str], labels: np.ndarray,
-                   outputs: Sequence[Output], seed: int | None) -> Split:
-    blob = "".join(p + "\n" for p in paths).encode("utf-8", "surrogateescape")
-    _atomic_write(work / f"{name}.paths", blob)
+                   outputs: Sequence[Output], seed: int | None) -> None:
+    _atomic_write(work / f"{name}.paths", _path_list(paths))
     _save_npy(work / f"{name}.labels.npy", labels)
     order = np.arange(len(paths), dtype=np.int64)
     if seed is not None:
@@ -242,7 +249,11 @@ def _prepare_split(name: str, root: Path, work: Path, paths: list[str], labels: 
         with open(split.stage_file(output), "wb") as f:
             f.truncate(len(paths) * output.row_bytes)
     _save_npy(split.status_file, np.zeros(len(paths), dtype=np.uint8))
-    return split
+
+
+def _path_list(paths: list[str]) -> bytes:
+    """Relative paths as stored in the work folder: each ended by NUL, the one byte no file name holds."""
+    return "".join(p + "\0" for p in paths).encode("utf-8", "surrogateescape")
 
 
 def _digest(paths_blob: bytes, labels: np.ndarray) -> str:
@@ -282,7 +293,7 @@ def _worker_start(job: _Job) -> None:
 def _read_inputs(split: Split) -> tuple[np.ndarray, bytes, np.ndarray]:
     """The split's path list (line offsets and bytes, for Split.path) and its order."""
     blob = split.paths_file.read_bytes()
-    ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == ord("\n")) + 1
+    ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0) + 1
     return np.concatenate(([0], ends)).astype(np.int64), blob, np.array(split.order())
 
 
@@ -596,7 +607,7 @@ def _check_space(out: Path, images: int, outputs: Sequence[Output]) -> None:
                          f"are free there")
 
 
-def _check_options(sizes: Sequence[int], fmt: str, labels: str, workers: int | None) -> None:
+def _check_options(sizes: Sequence[int], fmt: str, labels: str, seed: int, workers: int | None) -> None:
     if not sizes or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 or s > 4096 for s in sizes):
         raise BuildError(f"sizes must be ints from 1 to 4096, got {list(sizes)}")
     if len(set(sizes)) != len(sizes):
@@ -605,8 +616,36 @@ def _check_options(sizes: Sequence[int], fmt: str, labels: str, workers: int | N
         raise BuildError(f"format must be 'pickle' or 'npz', not {fmt!r}")
     if labels not in ("devkit", "sorted"):
         raise BuildError(f"labels must be 'devkit' or 'sorted', not {labels!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise BuildError(f"seed must be an int >= 0, got {seed!r}")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise BuildError(f"workers must be a positive int, got {workers!r}")
+
+
+def _check_out(out: Path, inputs: dict[str, str | Path | None]) -> None:
+    """--out may not lie inside an input folder: its files would become inputs of a resumed build."""
+    where = out.resolve()
+    for option, folder in inputs.items():
+        if folder is not None and where.is_relative_to(Path(folder).resolve()):
+            raise BuildError(f"--out {out} is inside {option} {folder}; choose a folder outside it")
+
+
+def _recorded_plan(path: Path, key: str | None = None) -> object:
+    """The plan a build recorded (plan.json, or the manifest's ``plan``); None if unreadable."""
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return recorded.get(key) if key and isinstance(recorded, dict) else recorded
+
+
+def _remove_work(out: Path) -> None:
+    """Remove a finished build's work folder, first renamed, so that a stop part way leaves no
+    half-removed work folder for --resume to find."""
+    retired = out / (WORK_DIR + ".old")
+    if (out / WORK_DIR).exists():
+        os.replace(out / WORK_DIR, retired)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def build(
@@ -628,7 +667,7 @@ def build(
     """Build the Downsampled ImageNet datasets; see the module docstring and the README."""
     started = time.monotonic()
     sizes = sorted(sizes)
-    _check_options(sizes, format, labels, workers)
+    _check_options(sizes, format, labels, seed, workers)
     rel: Release = release(pillow)
     filters = _filters(filter, rel)
     outputs = _outputs(filters, sizes)
@@ -642,21 +681,21 @@ def build(
     if labels == "devkit" and not kit.has_devkit_ids:
         raise BuildError("--devkit gives only sorted-WNID order (LOC_synset_mapping.txt); use --labels sorted "
                          "or add map_clsloc.txt or meta.mat")
+    if kit.num_classes > formats.NUM_CLASSES:
+        raise BuildError(f"--devkit: {kit.num_classes} classes in {kit.source}; the datasets' labels are "
+                         f"1..{formats.NUM_CLASSES}")
     out = Path(out)
     work = out / WORK_DIR
+    _check_out(out, {"--train": train, "--val": val})
     options = _Options(str(Path(train).resolve()) if train else "", str(Path(val).resolve()) if val else "",
                        [str(Path(p).resolve()) for p in devkit_paths], list(sizes), filters, format, str(rel), labels,
                        seed)
-    if (out / "manifest.json").exists() and not resume:
+    finished = (out / "manifest.json").exists()
+    if finished and not resume:
         raise BuildError(f"{out} already holds a finished build; choose another --out or remove it")
-    if work.exists() and not resume:
-        raise BuildError(f"{out} holds an unfinished build: continue it with --resume, or remove {work}")
-    if resume and not work.exists():
-        if (out / "manifest.json").exists():
-            manifest = json.loads((out / "manifest.json").read_text())
-            return BuildReport(str(out), list(sizes), filters, manifest["counts"], manifest["skipped_counts"], 0.0,
-                               0.0, [str(out / f) for f in manifest["files"]])
-        raise BuildError(f"--resume: {out} has no build to resume")
+    if not finished and work.exists() != resume:
+        raise BuildError(f"{out} holds an unfinished build: continue it with --resume, or remove {work}"
+                         if work.exists() else f"--resume: {out} has no build to resume")
 
     scanned = {}
     if train is not None:
@@ -664,20 +703,30 @@ def build(
     if val is not None:
         scanned["val"] = (Path(val), *scan_val(Path(val), kit))
     plan = {"tool": __version__, "options": asdict(options),
-            "inputs": {name: _digest("".join(p + "\n" for p in paths).encode("utf-8", "surrogateescape"), lab)
-                       for name, (_, paths, lab) in scanned.items()}}
-    if resume:
-        recorded = json.loads((work / "plan.json").read_text())
-        if recorded != plan:
-            raise BuildError(f"--resume: the inputs or options differ from the build in {out} "
-                             "(same --train/--val/--devkit/--sizes/--filter/--format/--pillow/--labels/--seed needed)")
-        splits = {name: Split(name, root, work, len(paths)) for name, (root, paths, _) in scanned.items()}
-    else:
+            "inputs": {name: _digest(_path_list(paths), lab) for name, (_, paths, lab) in scanned.items()}}
+    if resume and plan != (_recorded_plan(out / "manifest.json", "plan") if finished
+                           else _recorded_plan(work / "plan.json")):
+        raise BuildError(f"--resume: the inputs or options differ from the build in {out} (same --train/--val/"
+                         "--devkit/--sizes/--filter/--format/--pillow/--labels/--seed needed)")
+    if finished:
+        _remove_work(out)  # left if the build was stopped while removing it
+        manifest = json.loads((out / "manifest.json").read_text())
+        return BuildReport(str(out), list(sizes), filters, manifest["counts"], manifest["skipped_counts"], 0.0,
+                           0.0, [str(out / f) for f in manifest["files"]])
+    if not resume:
         _check_space(out, sum(len(paths) for _, paths, _ in scanned.values()), outputs)
-        work.mkdir(parents=True)
-        splits = {name: _prepare_split(name, root, work, paths, lab, outputs, seed if name == "train" else None)
-                  for name, (root, paths, lab) in scanned.items()}
-        _atomic_write(work / "plan.json", json.dumps(plan).encode())
+        # Prepared under another name, so that the work folder exists only complete.
+        preparing = out / (WORK_DIR + ".new")
+        try:
+            shutil.rmtree(preparing, ignore_errors=True)  # a build stopped while preparing: no work done
+            preparing.mkdir(parents=True)
+        except OSError as error:
+            raise BuildError(f"--out {out}: cannot create {preparing.name} ({error.strerror or error})") from None
+        for name, (root, paths, lab) in scanned.items():
+            _prepare_split(name, root, preparing, paths, lab, outputs, seed if name == "train" else None)
+        _atomic_write(preparing / "plan.json", json.dumps(plan).encode())
+        os.replace(preparing, work)
+    splits = {name: Split(name, root, work, len(paths)) for name, (root, paths, _) in scanned.items()}
 
     status = {name: np.load(s.status_file) for name, s in splits.items()}
     tasks = [(name, start, min(start + CHUNK, split.count))
@@ -711,7 +760,8 @@ def build(
         for row in np.flatnonzero(checkpoint.status[name] == SKIPPED):
             path = split.path(int(order[row]), offsets, blob)
             skipped_rows.append((name, path, reasons.get((name, int(row)), "unknown")))
-    with open(out / "skipped.csv.tmp", "w", newline="", encoding="utf-8") as f:
+    # Paths as the system gave them: a name that is not UTF-8 keeps its bytes.
+    with open(out / "skipped.csv.tmp", "w", newline="", encoding="utf-8", errors="surrogateescape") as f:
         writer = csv.writer(f)
         writer.writerow(["split", "path", "reason"])
         writer.writerows(skipped_rows)
@@ -737,11 +787,10 @@ def build(
         "val_order": "file-name order",
         "files": [str(p.relative_to(out)) for p in files],
         "sha256": {str(p.relative_to(out)): digest for p, digest in digests.items()},
+        "plan": plan,  # the options and a digest of the inputs, which --resume compares
     }
     _atomic_write(out / "manifest.json", json.dumps(manifest, indent=2).encode())
-    for leftover in work.iterdir():
-        leftover.unlink()
-    work.rmdir()
+    _remove_work(out)
     seconds = time.monotonic() - started
     return BuildReport(str(out), list(sizes), filters, counts, skipped_counts, seconds,
                        total / seconds if seconds else 0.0, [str(p) for p in files])
@@ -793,5 +842,8 @@ def _run_cli(args) -> int:
     except (BuildError, ValueError) as error:
         print(f"imagenet32 build: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a disk that fills up, a folder that cannot be written
+        print(f"imagenet32 build: error: {error}", file=sys.stderr)
+        return 1
     print(report.summary())
     return 0

@@ -12,6 +12,7 @@ formula (spec: imagenet-datasets.md); that is reproduced here when asked.
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,9 +97,13 @@ class Scratch:
 
 def _read(path: str | Path) -> bytes:
     """The file's bytes, with fewer layers than Path.read_bytes (a build reads a million files)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # no newline translation on Windows
+    # Binary (no newline translation on Windows); non-blocking, so that a FIFO is refused, not waited on.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
     try:
-        size = os.fstat(fd).st_size
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise DecodeError("not a regular file")
+        size = info.st_size
         data = os.read(fd, size + 1)
         if len(data) != size:  # a short read (over 2 GiB) or a file that changed: read to the end
             data += b"".join(iter(lambda: os.read(fd, 1 << 24), b""))
