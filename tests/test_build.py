@@ -476,7 +476,7 @@ def test_more_input_errors_come_before_any_work(tmp_path):
     with pytest.raises(BuildError, match="seed must be an int >= 0, got -1"):
         build(train, None, devkit, out, seed=-1, progress=False)
     (train / "n01440764.tar").write_bytes(b"left over")  # a class's archive beside the folders
-    with pytest.raises(BuildError, match="'n01440764.tar' is not in a class folder"):
+    with pytest.raises(BuildError, match="'n01440764.tar' is a file; train holds class folders only"):
         build(train, None, devkit, out, progress=False)
     (train / "n01440764.tar").unlink()
     val = tmp_path / "val"
@@ -517,7 +517,7 @@ def test_a_build_stopped_while_preparing_or_cleaning_up_can_be_run_again(tmp_pat
     with pytest.raises(KeyboardInterrupt):
         build(train, None, devkit, out, sizes=[8], workers=1, progress=False)
     monkeypatch.setattr(module, "_prepare_split", prepare)
-    with pytest.raises(BuildError, match="has no build to resume"):  # no work was done
+    with pytest.raises(BuildError, match="no build to resume .one was stopped while being prepared"):
         build(train, None, devkit, out, sizes=[8], workers=1, progress=False, resume=True)
     remove = module._remove_work
     monkeypatch.setattr(module, "_remove_work", lambda out: (_ for _ in ()).throw(KeyboardInterrupt))

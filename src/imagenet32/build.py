@@ -54,6 +54,8 @@ __all__ = ["BuildError", "BuildReport", "build"]
 
 DEFAULT_SIZES = (8, 16, 32, 64)
 WORK_DIR = ".imagenet32-build"
+PREPARING = WORK_DIR + ".new"  # the work folder until it is complete
+RETIRED = WORK_DIR + ".old"  # a finished build's work folder, being removed
 CHUNK = 64  # rows per task; a task's rows are consecutive in the staging files
 # How often row status is saved; a resumed build redoes at most this much work.
 CHECKPOINT_SECONDS = float(os.environ.get("IMAGENET32_CHECKPOINT_SECONDS", "5"))
@@ -107,7 +109,7 @@ def scan_train(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
         raise BuildError(f"--train {root}: not a folder")
     names, files = _visible(root)
     if files:
-        raise BuildError(f"--train {root}: '{files[0]}' is not in a class folder (train holds class folders only)")
+        raise BuildError(f"--train {root}: '{files[0]}' is a file; train holds class folders only")
     folders = set(names)
     strangers = sorted(f for f in folders if not is_wnid(f))
     if strangers:
@@ -639,10 +641,24 @@ def _recorded_plan(path: Path, key: str | None = None) -> object:
     return recorded.get(key) if key and isinstance(recorded, dict) else recorded
 
 
+def _make_work(out: Path, scanned: dict, plan: dict, outputs: Sequence[Output], seed: int) -> None:
+    """A new build's work folder, prepared under another name so that it exists only complete."""
+    preparing = out / PREPARING
+    try:
+        shutil.rmtree(preparing, ignore_errors=True)  # a build stopped while preparing: no work done
+        preparing.mkdir(parents=True)
+    except OSError as error:
+        raise BuildError(f"--out {out}: cannot create {PREPARING} ({error.strerror or error})") from None
+    for name, (root, paths, labels) in scanned.items():
+        _prepare_split(name, root, preparing, paths, labels, outputs, seed if name == "train" else None)
+    _atomic_write(preparing / "plan.json", json.dumps(plan).encode())
+    os.replace(preparing, out / WORK_DIR)
+
+
 def _remove_work(out: Path) -> None:
     """Remove a finished build's work folder, first renamed, so that a stop part way leaves no
     half-removed work folder for --resume to find."""
-    retired = out / (WORK_DIR + ".old")
+    retired = out / RETIRED
     if (out / WORK_DIR).exists():
         os.replace(out / WORK_DIR, retired)
     shutil.rmtree(retired, ignore_errors=True)
@@ -694,8 +710,10 @@ def build(
     if finished and not resume:
         raise BuildError(f"{out} already holds a finished build; choose another --out or remove it")
     if not finished and work.exists() != resume:
-        raise BuildError(f"{out} holds an unfinished build: continue it with --resume, or remove {work}"
-                         if work.exists() else f"--resume: {out} has no build to resume")
+        if work.exists():
+            raise BuildError(f"{out} holds an unfinished build: continue it with --resume, or remove {work}")
+        stopped = " (one was stopped while being prepared, before any work: run it without --resume)"
+        raise BuildError(f"--resume: {out} has no build to resume{stopped if (out / PREPARING).exists() else ''}")
 
     scanned = {}
     if train is not None:
@@ -715,17 +733,7 @@ def build(
                            0.0, [str(out / f) for f in manifest["files"]])
     if not resume:
         _check_space(out, sum(len(paths) for _, paths, _ in scanned.values()), outputs)
-        # Prepared under another name, so that the work folder exists only complete.
-        preparing = out / (WORK_DIR + ".new")
-        try:
-            shutil.rmtree(preparing, ignore_errors=True)  # a build stopped while preparing: no work done
-            preparing.mkdir(parents=True)
-        except OSError as error:
-            raise BuildError(f"--out {out}: cannot create {preparing.name} ({error.strerror or error})") from None
-        for name, (root, paths, lab) in scanned.items():
-            _prepare_split(name, root, preparing, paths, lab, outputs, seed if name == "train" else None)
-        _atomic_write(preparing / "plan.json", json.dumps(plan).encode())
-        os.replace(preparing, work)
+        _make_work(out, scanned, plan, outputs, seed)
     splits = {name: Split(name, root, work, len(paths)) for name, (root, paths, _) in scanned.items()}
 
     status = {name: np.load(s.status_file) for name, s in splits.items()}
