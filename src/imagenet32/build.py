@@ -293,7 +293,8 @@ def _worker_start(job: _Job) -> None:
 
 
 def _read_inputs(split: Split) -> tuple[np.ndarray, bytes, np.ndarray]:
-    """The split's path list (line offsets and bytes, for Split.path) and its order."""
+    """The split's path list (its bytes and where each NUL-ended entry starts, for Split.path)
+    and its order."""
     blob = split.paths_file.read_bytes()
     ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 0) + 1
     return np.concatenate(([0], ends)).astype(np.int64), blob, np.array(split.order())
