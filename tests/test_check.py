@@ -181,6 +181,13 @@ def test_info_summarises_the_dataset(complete, capsys):
         assert f"{f.name}" in out and hashlib.sha256(f.read_bytes()).hexdigest() in out
 
 
+def test_info_takes_relative_and_absolute_paths_together(complete, capsys, monkeypatch):
+    _, folder = complete
+    monkeypatch.chdir(folder.parent)
+    code, out = run(capsys, "info", str(folder / "train_data_batch_1"), f"{folder.name}/val_data")
+    assert code == 0 and "files:" in out and f"{folder.name}/val_data" in out
+
+
 def test_info_with_a_devkit_names_classes_and_checks_the_val_order(complete, tmp_path, capsys):
     p, folder = complete
     wnids = devkit_files(tmp_path / "kit", np.random.default_rng(21))

@@ -410,6 +410,73 @@ def test_codecs_encode_serves_only_bytes(tmp_path):
         read_batch(path)
 
 
+class NdarrayCall:
+    """A pickle that calls numpy.ndarray itself, as numpy's own pickles never do."""
+
+    def __init__(self, *args):
+        self.args = args
+
+    def __reduce__(self):
+        return np.ndarray, self.args
+
+
+def test_numpy_is_never_handed_what_a_file_asks_for(tmp_path):
+    """A crafted dtype state crashed numpy's dtype.__setstate__ (a segfault), a bare
+    ndarray call gave uninitialised memory as pixels, zero strides made 200,000 rows of 192
+    bytes, and an array's bytes could disagree with its shape: each is a FormatError now."""
+    path = tmp_path / "train_data_batch_1"
+    dtype = b"\x8c\x05numpy\x8c\x05dtype\x93\x8c\x02u1\x89\x88\x87R"  # numpy.dtype('u1', False, True)
+    crash = b"(K\x03\x8c\x01|NJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb"  # BUILD (3, '|', None, -1, -1, 0)
+    path.write_bytes(b"\x80\x04" + dtype + crash + b".")
+    with pytest.raises(FormatError, match="a dtype state numpy does not write"):
+        read_batch(path)
+    path.write_bytes(b"\x80\x04" + dtype.replace(b"u1", b"O8") + b".")
+    with pytest.raises(FormatError, match="dtype 'O8'"):
+        read_batch(path)
+    cases = {
+        "numpy.ndarray called directly": NdarrayCall((4, 12), np.dtype("u1")),
+        "numpy.ndarray called directly ": NdarrayCall((10**5, 192), np.dtype("u1"), bytes(192), 0, (0, 1)),
+    }
+    for match, data in cases.items():
+        path.write_bytes(pickle.dumps({"data": data, "labels": [1] * 4}, protocol=2))
+        with pytest.raises(FormatError, match=match.strip()):
+            read_batch(path)
+    for protocol in (2, 4):
+        path.write_bytes(pickle.dumps({"data": ArrayState((3, 12), bytes(24)), "labels": [1] * 3}, protocol=protocol))
+        with pytest.raises(FormatError, match="24 bytes for an array of .3, 12. uint8"):
+            read_batch(path)
+        path.write_bytes(pickle.dumps({"data": ArrayState((2, 12), bytes(24)), "labels": [1] * 2}, protocol=protocol))
+        assert read_batch(path).data.shape == (2, 12)  # the same reduction, consistent: read
+
+
+class ArrayState:
+    """numpy's reduction of a uint8 array, with a shape and bytes of our choosing."""
+
+    def __init__(self, shape, raw):
+        self.shape, self.raw = shape, raw
+
+    def __reduce__(self):
+        rebuild, args, _ = np.empty(0, np.uint8).__reduce__()
+        return rebuild, args, (1, self.shape, np.dtype("u1"), False, self.raw)
+
+
+@pytest.mark.parametrize("opcode", [b"r", b"p"])  # LONG_BINPUT (4-byte index), PUT (decimal)
+def test_a_huge_memo_index_takes_no_memory(tmp_path, opcode):
+    """The C unpickler fills a table as long as the largest memo index (2^26: 1 GB for a
+    9-byte file); the reader's unpickler keeps its memo in a dict."""
+    path = tmp_path / "val_data"
+    index = 2**26
+    argument = index.to_bytes(4, "little") if opcode == b"r" else b"%d\n" % index
+    path.write_bytes(b"\x80\x02N" + opcode + argument + b".")
+    tracemalloc.start()
+    try:
+        with pytest.raises(FormatError, match="holds a NoneType"):
+            read_batch(path)
+        assert tracemalloc.get_traced_memory()[1] < 1 << 20
+    finally:
+        tracemalloc.stop()
+
+
 def test_persistent_ids_are_refused(tmp_path):
     path = tmp_path / "val_data"
     path.write_bytes(b"\x80\x04\x8c\x03abc\x94Q.")
@@ -430,12 +497,19 @@ def test_every_truncation_is_an_error_naming_the_file(scratch, content, fmt, dat
         read_batch(path)
 
 
-@pytest.mark.parametrize("length, match", [(2**62, "a payload too large for memory"), (2**34, "truncated")])
-def test_a_huge_length_field_is_an_error(tmp_path, length, match):
+@pytest.mark.parametrize("opcode", [pickle.BINBYTES8, pickle.BINUNICODE8, pickle.BYTEARRAY8, pickle.FRAME])
+@pytest.mark.parametrize("length", [2**62, 2**34])
+def test_a_huge_length_field_is_an_error(tmp_path, length, opcode):
+    """Refused before anything of that length is allocated."""
     path = tmp_path / "val_data"
-    path.write_bytes(b"\x80\x04\x8e" + length.to_bytes(8, "little") + b"abc")
-    with pytest.raises(FormatError, match=f"val_data: .*{match}"):
-        read_batch(path)
+    path.write_bytes(b"\x80\x04" + opcode + length.to_bytes(8, "little") + b"abc")
+    tracemalloc.start()
+    try:
+        with pytest.raises(FormatError, match=f"val_data: .*{length} bytes"):
+            read_batch(path)
+        assert tracemalloc.get_traced_memory()[1] < 1 << 20
+    finally:
+        tracemalloc.stop()
 
 
 def test_bytes_after_the_pickle_are_an_error(tmp_path):
@@ -553,6 +627,27 @@ def test_finds_files_in_folders_in_dataset_order(dataset):
     files = find_data_files(train)
     assert [(f.split, f.index) for f in files] == [("train", i) for i in range(1, 11)]
     assert find_data_files(val / "val_data")[0].split == "val"
+
+
+def test_paths_and_names_at_the_edges(dataset, tmp_path):
+    """Paths as bytes, an empty path, zip members named with backslashes (as some Windows
+    tools write them), and a name that only begins like a dataset file's."""
+    _, train, val = dataset
+    assert names(find_data_files(bytes(train.parent))) == names(find_data_files(train.parent))
+    assert names(find_data_files([bytes(val)])) == ["val_data"]
+    with pytest.raises(ValueError, match="an empty path"):
+        find_data_files("")
+    archive = tmp_path / "Imagenet4_val.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(val / "val_data", "Imagenet4_val\\val_data")
+    (found,) = find_data_files(archive, size=4)
+    assert found.split == "val" and found.member == "Imagenet4_val\\val_data"
+    assert np.array_equal(read_batch(found).data, read_batch(val / "val_data").data)
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "val_data\n").write_bytes((val / "val_data").read_bytes())
+    with pytest.raises(FormatError, match="no dataset files"):
+        find_data_files(odd)
 
 
 def test_finds_files_in_zips(dataset, tmp_path):

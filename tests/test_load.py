@@ -109,11 +109,34 @@ def test_many_files_in_every_layout_match_plain_numpy(published):
 
 def test_a_given_mean_is_subtracted_from_val(published):
     p, folder = published
-    train = load(folder, batches=1, layout="NHWC")
-    expected = reference(p.val, 8, "NHWC", "float32", p.mean)
-    for mean in (train.mean, p.mean):  # one image in the layout, or planes
-        got = load(folder, "val", layout="NHWC", dtype="float32", subtract_mean=mean)
-        assert np.array_equal(got.images, expected)
+    for layout in ("NCHW", "NHWC"):
+        expected = reference(p.val, 8, layout, "float32", p.mean)
+        # planes, or one image in either layout (a train split's mean is in its load's layout)
+        for mean in (p.mean, load(folder, batches=1).mean, load(folder, batches=1, layout="NHWC").mean):
+            got = load(folder, "val", layout=layout, dtype="float32", subtract_mean=mean)
+            assert np.array_equal(got.images, expected)
+
+
+def test_a_mean_of_size_3_is_taken_in_the_loads_layout(tmp_path):
+    """For 3x3 images (3, 3, 3) is both layouts' shape: it is read in the load's own."""
+    p = arrays(np.random.default_rng(31), 3, 0, 5)
+    write(tmp_path, p, train=False)
+    mean = np.random.default_rng(32).random(27) * 255
+    for layout in ("NCHW", "NHWC"):
+        image = reference(mean[None], 3, layout, "float32", None)[0] * 255  # the planes as one image in layout
+        got = load(tmp_path, "val", layout=layout, dtype="float32", subtract_mean=image)
+        assert np.array_equal(got.images, reference(p.val, 3, layout, "float32", mean))
+
+
+def test_several_compressed_npz_files(tmp_path):
+    """Compressed pixels take less room on disk than in memory: the rows come from the headers."""
+    p = arrays(np.random.default_rng(33), 8, 120, 0)
+    p.train[:] = 7  # compresses to almost nothing
+    for i, (data, labels) in enumerate(p.batches(), 1):
+        np.savez_compressed(tmp_path / f"train_data_batch_{i}.npz", data=data, labels=labels, mean=p.mean)
+    assert (tmp_path / "train_data_batch_2.npz").stat().st_size < p.batches()[1][0].nbytes
+    got = load(tmp_path)
+    assert np.array_equal(got.images.reshape(120, -1), p.train) and np.array_equal(got.labels + 1, p.train_labels)
 
 
 @pytest.mark.parametrize("layout", ["NCHW", "NHWC"])

@@ -268,7 +268,10 @@ def describe(report: Report, devkit: Devkit | None = None) -> str:
             lines += _split_lines(split or "files outside the format's names", files, devkit)
     if report.files:
         shown = [f.name for f in report.files]
-        root = os.path.commonpath(shown) if len(shown) > 1 else ""
+        try:
+            root = os.path.commonpath(shown) if len(shown) > 1 else ""
+        except ValueError:  # relative and absolute names mixed (or names on two drives)
+            root = ""
         if root:
             shown = [os.path.relpath(name, root) for name in shown]
         lines.append(f"files (in {root}):" if root else "files:")

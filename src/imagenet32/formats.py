@@ -67,9 +67,9 @@ _CHUNK_BYTES = 16 << 20
 # The pickle module groups list items in runs of this length; so do we.
 _APPENDS_RUN = 1000
 
-_FILE_NAME = re.compile(r"^(?:train_data_batch_(\d+)|val_data)(\.npz)?$")
+_FILE_NAME = re.compile(r"(?:train_data_batch_(\d+)|val_data)(\.npz)?")  # the whole name (fullmatch)
 # The published folders and zips name their size: Imagenet32_train, Imagenet64_train_part1.zip.
-_SIZE_IN_NAME = re.compile(r"^imagenet(\d+)(?:_|\.zip$|$)", re.IGNORECASE)
+_SIZE_IN_NAME = re.compile(r"imagenet(\d+)(?:_|\.zip\Z|\Z)", re.IGNORECASE)
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 
@@ -408,12 +408,12 @@ class DataFile:
 
     @property
     def basename(self) -> str:
-        return PurePosixPath(self.member).name if self.member is not None else self.path.name
+        return _member_path(self.member).name if self.member is not None else self.path.name
 
     @property
     def split(self) -> str | None:
         """"train" or "val" from the file name; None for a name outside the format."""
-        match = _FILE_NAME.match(self.basename)
+        match = _FILE_NAME.fullmatch(self.basename)
         if match is None:
             return None
         return "val" if match[1] is None else "train"
@@ -421,7 +421,7 @@ class DataFile:
     @property
     def index(self) -> int | None:
         """The train batch number from the file name (val and unknown names: None)."""
-        match = _FILE_NAME.match(self.basename)
+        match = _FILE_NAME.fullmatch(self.basename)
         return int(match[1]) if match is not None and match[1] is not None else None
 
     @property
@@ -440,6 +440,21 @@ class DataFile:
             return self.path.stat().st_size
         with zipfile.ZipFile(self.path) as archive:
             return archive.getinfo(self.member).file_size
+
+    def rows_at_most(self, columns: int) -> int:
+        """At least as many rows of ``columns`` bytes as the file holds, without reading its
+        pixels: a pickle holds them uncompressed, so its size bounds them; an .npz (maybe
+        compressed) says its rows in the header of data.npy."""
+        if self.fmt != "npz":
+            return self.nbytes // columns
+        try:
+            with self.open() as stream, zipfile.ZipFile(stream) as archive, archive.open("data.npy") as member:
+                version = np.lib.format.read_magic(member)
+                header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                shape = header(member)[0]
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+            raise FormatError(f"{self.name}: not a readable .npz ({type(error).__name__}: {error})") from None
+        return int(shape[0]) if len(shape) == 2 else 0  # another shape fails when the file is read
 
     @contextmanager
     def open(self) -> Iterator[IO[bytes]]:
@@ -485,9 +500,14 @@ def _named_size(parts: Sequence[str]) -> int | None:
     return sizes.pop() if len(sizes) == 1 else None
 
 
+def _member_path(member: str) -> PurePosixPath:
+    """A zip member's name as a path; some Windows tools write backslashes for slashes."""
+    return PurePosixPath(member.replace("\\", "/"))
+
+
 def _zip_files(path: Path, size: int | None) -> list[DataFile]:
-    files = [DataFile(path, m) for m in _zip_members(path) if _FILE_NAME.match(PurePosixPath(m).name)]
-    named = (_named_size([path.name, *PurePosixPath(f.member or "").parts[:-1]]) for f in files)
+    files = [DataFile(path, m) for m in _zip_members(path) if _FILE_NAME.fullmatch(_member_path(m).name)]
+    named = (_named_size([path.name, *_member_path(f.member or "").parts[:-1]]) for f in files)
     return [f for f, n in zip(files, named) if size is None or n in (None, size)]
 
 
@@ -495,7 +515,7 @@ def _files_in(path: Path, size: int | None) -> list[DataFile]:
     """The dataset files at ``path``; with ``size``, not those below folders or in zips
     named for another size (the names of ``path``'s own parents are not looked at)."""
     if path.is_dir():
-        loose = [p for p in sorted(path.rglob("*")) if _FILE_NAME.match(p.name) and p.is_file()]
+        loose = [p for p in sorted(path.rglob("*")) if _FILE_NAME.fullmatch(p.name) and p.is_file()]
         if size is not None:
             loose = [p for p in loose if _named_size(p.relative_to(path).parts[:-1]) in (None, size)]
         if loose:
@@ -507,15 +527,21 @@ def _files_in(path: Path, size: int | None) -> list[DataFile]:
     raise FormatError(f"{path}: no such file or folder")
 
 
+def _as_path(path: Any) -> Path:
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"expected a path, got {type(path).__name__}: {path!r}")
+    text = os.fsdecode(path)
+    if not text:
+        raise ValueError("an empty path (use '.' for the current folder)")
+    return Path(text)
+
+
 def _as_paths(paths: PathArg | Sequence[PathArg]) -> list[Path]:
-    if isinstance(paths, (str, os.PathLike)):
-        return [Path(paths)]
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        return [_as_path(paths)]
     if not isinstance(paths, Sequence) or not paths:
         raise TypeError(f"expected a path or a non-empty list of paths, got {paths!r}")
-    for p in paths:
-        if not isinstance(p, (str, os.PathLike)):
-            raise TypeError(f"expected a path, got {type(p).__name__}: {p!r}")
-    return [Path(p) for p in paths]
+    return [_as_path(p) for p in paths]
 
 
 def find_data_files(paths: PathArg | Sequence[PathArg], size: int | None = None) -> list[DataFile]:
@@ -553,6 +579,109 @@ def find_data_files(paths: PathArg | Sequence[PathArg], size: int | None = None)
 # --- reading -----------------------------------------------------------------------
 
 
+# A pickle may name these numpy globals (under numpy 1.x and 2.x module names), which
+# numpy's own reductions of arrays, dtypes and scalars use. None of numpy's functions is
+# handed to the file: numpy rebuilds whatever state it is given, and a crafted dtype state
+# crashes the interpreter, a bare ndarray call returns uninitialised memory and zero
+# strides make any number of rows. The file's arguments go to the checked stand-ins below,
+# and arrays are made only from a state whose shape, dtype and byte count agree.
+_PLAIN_DTYPES = frozenset(("i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8"))
+_MAX_DIMENSIONS = 32
+
+
+class _NdarrayClass:
+    """What ``numpy.ndarray`` stands for: only the class argument of ``_reconstruct``."""
+
+    def __call__(self, *args: Any) -> None:
+        raise pickle.UnpicklingError("numpy.ndarray called directly (dataset files never do)")
+
+
+_NDARRAY = _NdarrayClass()
+
+
+class _PickledDtype:
+    """``numpy.dtype(name, align, copy)`` and its BUILD state: a plain number type only."""
+
+    def __init__(self, name: Any, align: Any = False, copy: Any = True) -> None:
+        if not isinstance(name, str) or name not in _PLAIN_DTYPES:
+            raise pickle.UnpicklingError(f"dtype {name!r} (dataset files hold plain numbers only)")
+        self.dtype = np.dtype(name)
+
+    def __setstate__(self, state: Any) -> None:
+        # numpy's state: (version, byte order, subarray, names, fields, ...); plain types have no
+        # subarray, names or fields.
+        if not (isinstance(state, tuple) and len(state) >= 5 and state[1] in ("<", ">", "|", "=")
+                and state[2:5] == (None, None, None)):
+            raise pickle.UnpicklingError(f"a dtype state numpy does not write for plain numbers: {state!r:.80}")
+        if state[1] in "<>":
+            self.dtype = self.dtype.newbyteorder(state[1])
+
+
+def _dtype(value: Any) -> np.dtype:
+    if not isinstance(value, _PickledDtype):
+        raise pickle.UnpicklingError(f"expected a dtype, got {type(value).__name__}")
+    return value.dtype
+
+
+def _payload(raw: Any) -> bytes | bytearray | memoryview:
+    """An array's bytes: bytes, a bytearray, a read-only view of either (protocol 5), or a
+    Python 2 str (latin1, as numpy writes it)."""
+    if isinstance(raw, str):
+        return raw.encode("latin1")
+    if isinstance(raw, (bytes, bytearray)):
+        return raw
+    if isinstance(raw, memoryview) and isinstance(raw.obj, (bytes, bytearray)):
+        return raw.cast("B")
+    raise pickle.UnpicklingError(f"array bytes are a {type(raw).__name__}")
+
+
+def _from_payload(raw: Any, dtype: np.dtype, shape: Any, fortran: bool) -> np.ndarray:
+    """The array of ``shape`` whose bytes are exactly ``raw``: no more, no fewer, no strides."""
+    if not (isinstance(shape, tuple) and len(shape) <= _MAX_DIMENSIONS
+            and all(type(n) is int and n >= 0 for n in shape)):
+        raise pickle.UnpicklingError(f"an array shape of {shape!r:.80}")
+    data = _payload(raw)
+    if len(data) != math.prod(shape) * dtype.itemsize:
+        raise pickle.UnpicklingError(f"{len(data)} bytes for an array of {shape} {dtype}")
+    if isinstance(data, bytes):  # numpy's own rebuilding, from a checked state: writeable, not copied
+        array = _REBUILD(np.ndarray, (0,), b"b")
+        array.__setstate__((1, shape, dtype, fortran, data))
+        return array
+    return np.frombuffer(data, dtype).reshape(shape, order="F" if fortran else "C")
+
+
+class _PickledArray:
+    """``_reconstruct(ndarray, (0,), b'b')``, which BUILD then fills: the array is made from its
+    state once the file is read (see _resolved)."""
+
+    def __init__(self, cls: Any, shape: Any, typecode: Any) -> None:
+        if cls is not _NDARRAY or shape != (0,) or typecode not in (b"b", "b"):
+            raise pickle.UnpicklingError("_reconstruct called otherwise than numpy does for an ndarray")
+        self.state: Any = None
+
+    def __setstate__(self, state: Any) -> None:
+        self.state = state
+
+    def array(self) -> np.ndarray:
+        state = self.state
+        if not isinstance(state, tuple) or len(state) not in (4, 5):
+            raise pickle.UnpicklingError("an array without its data")
+        shape, dtype, fortran, raw = state[-4:]
+        return _from_payload(raw, _dtype(dtype), shape, bool(fortran))
+
+
+def _scalar(dtype: Any, raw: Any) -> Any:
+    """``numpy.core.multiarray.scalar``: a number of a plain type from its bytes."""
+    return _from_payload(raw, _dtype(dtype), (), False)[()]
+
+
+def _frombuffer(buffer: Any, dtype: Any, shape: Any, order: Any) -> np.ndarray:
+    """``numpy.core.numeric._frombuffer`` (protocol 5's arrays)."""
+    if order not in ("C", "F"):
+        raise pickle.UnpicklingError(f"array order {order!r}")
+    return _from_payload(buffer, _dtype(dtype), shape, order == "F")
+
+
 def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
     """``_codecs.encode`` as protocol-2 pickles use it for bytes, and for nothing else."""
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
@@ -566,29 +695,40 @@ def _empty_bytes() -> bytes:
     return b""
 
 
-_SCALAR = np.int64(0).__reduce__()[0]
-_FROMBUFFER = np.empty(0).__reduce_ex__(5)[0]
-
-# Everything the unpickler may build: what numpy's own reductions of arrays, dtypes and
-# scalars name (under numpy 1.x and 2.x module names), and protocol 2's bytes.
-_SAFE_GLOBALS: dict[tuple[str, str], Callable[..., Any] | type] = {
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): np.dtype,
+_SAFE_GLOBALS: dict[tuple[str, str], Any] = {
+    ("numpy", "ndarray"): _NDARRAY,
+    ("numpy", "dtype"): _PickledDtype,
     ("_codecs", "encode"): _latin1_bytes,
     ("__builtin__", "bytes"): _empty_bytes,
     ("builtins", "bytes"): _empty_bytes,
 }
 for _core in ("numpy.core", "numpy._core"):
-    _SAFE_GLOBALS[_core + ".multiarray", "_reconstruct"] = _REBUILD
-    _SAFE_GLOBALS[_core + ".multiarray", "scalar"] = _SCALAR
-    _SAFE_GLOBALS[_core + ".numeric", "_frombuffer"] = _FROMBUFFER
+    _SAFE_GLOBALS[_core + ".multiarray", "_reconstruct"] = _PickledArray
+    _SAFE_GLOBALS[_core + ".multiarray", "scalar"] = _scalar
+    _SAFE_GLOBALS[_core + ".numeric", "_frombuffer"] = _frombuffer
 
 
-class _SafeUnpickler(pickle.Unpickler):
-    def __init__(self, stream: IO[bytes], name: str) -> None:
+def _resolved(content: Any) -> Any:
+    """The unpickled content with its arrays made: in a dict's values and in the lists among
+    them (where dataset files have them; anywhere else a stand-in stays and fails the checks)."""
+
+    def made(value: Any) -> Any:
+        return value.array() if isinstance(value, _PickledArray) else value
+
+    if not isinstance(content, dict):
+        return made(content)
+    return {key: [made(item) for item in value] if isinstance(value, list) else made(value)
+            for key, value in content.items()}
+
+
+class _SafeUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
+    """Python's own unpickler, not the C one: its memo is a dict, where the C unpickler fills a
+    table as long as the largest memo index a file names (9 bytes could ask for gigabytes)."""
+
+    def __init__(self, stream: _Reader, name: str) -> None:
         # latin1 lets numpy rebuild arrays from Python 2 pickles; Python 3 text is UTF-8 anyway.
         super().__init__(stream, encoding="latin1")
-        self._name = name
+        self._stream, self._name = stream, name
 
     def find_class(self, module: str, name: str) -> Any:
         try:
@@ -602,38 +742,65 @@ class _SafeUnpickler(pickle.Unpickler):
     def persistent_load(self, pid: Any) -> Any:
         raise UnsafePickleError(f"{self._name}: refused a persistent reference, which dataset files never hold")
 
+    def load_bytearray8(self) -> None:
+        (size,) = struct.unpack("<Q", self.read(8))
+        if size > self._stream.size:  # checked before the bytearray is made (and zero-filled)
+            raise pickle.UnpicklingError(f"a bytearray of {size} bytes in a file of {self._stream.size}")
+        data = self.read(size)
+        self.append(data if isinstance(data, bytearray) else bytearray(data))
+
+    dispatch = dict(pickle._Unpickler.dispatch)  # type: ignore[attr-defined]
+    dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8
+
 
 class _Reader:
-    """The file object the unpickler reads from. The C unpickler allocates a large payload
-    itself and asks ``readinto`` to fill it; filling it in bounded steps keeps zip streams
-    from building the whole payload a second time in memory."""
+    """The file object the unpickler reads from, ``size`` bytes long. No read may ask for
+    more than is left (a corrupt length cannot make it allocate more than the file); large
+    payloads are read in bounded steps into a bytearray, which keeps zip streams from
+    building them a second time in memory."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._stream = stream
-        self.read = stream.read
-        self.readline = stream.readline
-        if hasattr(stream, "peek"):
-            self.peek = stream.peek
+    def __init__(self, stream: IO[bytes], size: int) -> None:
+        self._stream, self.size, self._left = stream, size, size
+
+    def read(self, n: int = -1) -> bytes | bytearray:
+        if n < 0:
+            n = self._left
+        if n > self._left:
+            raise pickle.UnpicklingError(f"a length of {n} bytes with {self._left} left in the file")
+        if n < _CHUNK_BYTES:
+            data = self._stream.read(n)
+        else:
+            data = bytearray(n)
+            view, filled = memoryview(data), 0
+            while filled < n:
+                got = self._stream.readinto(view[filled : filled + _CHUNK_BYTES])  # type: ignore[attr-defined]
+                if not got:
+                    break
+                filled += got
+            del data[filled:]
+        self._left -= len(data)
+        return data
+
+    def readline(self) -> bytes:
+        line = self._stream.readline(self._left)
+        self._left -= len(line)
+        return line
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
-        filled = 0
-        while filled < len(view):
-            got = self._stream.readinto(view[filled : filled + _CHUNK_BYTES])  # type: ignore[attr-defined]
-            if not got:
-                break
-            filled += got
-        return filled
+        data = self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
 
 
-# What a damaged pickle makes the unpickler or numpy's array rebuilding raise.
+# What a damaged pickle makes the unpickler or the array making raise.
 _PICKLE_ERRORS = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
                   KeyError, OverflowError, struct.error, zipfile.BadZipFile, OSError)
 
 
-def _unpickle(stream: IO[bytes], name: str) -> Any:
+def _unpickle(stream: IO[bytes], name: str, size: int) -> Any:
     try:
-        content = _SafeUnpickler(_Reader(stream), name).load()  # type: ignore[arg-type]
+        content = _resolved(_SafeUnpickler(_Reader(stream, size), name).load())
         # Reading to the end also makes a zip check the member's CRC.
         trailing = stream.read(1)
     except UnsafePickleError:
@@ -685,7 +852,7 @@ def _read_npz(source: DataFile, stream: IO[bytes], mmap: bool) -> dict[str, Any]
                 else:
                     content[key] = npz[key]
             return content
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zipfile.LargeZipFile) as error:
+    except (ValueError, OSError, EOFError, KeyError, MemoryError, zipfile.BadZipFile, zipfile.LargeZipFile) as error:
         raise FormatError(f"{source.name}: not a readable .npz ({type(error).__name__}: {error})") from None
 
 
@@ -781,7 +948,7 @@ def _load_content(source: DataFile, mmap: bool) -> tuple[Any, bool]:
     with source.open() as stream:
         if fmt == "npz":
             return _read_npz(source, stream, mmap), False
-        return _unpickle(stream, source.name), True
+        return _unpickle(stream, source.name, source.nbytes), True
 
 
 def read_batch(path: PathArg | DataFile, *, mmap: bool = False, strict: bool = False) -> Batch:
@@ -795,7 +962,10 @@ def read_batch(path: PathArg | DataFile, *, mmap: bool = False, strict: bool = F
     """
     source = path if isinstance(path, DataFile) else DataFile(Path(path))
     content, pickled = _load_content(source, mmap)
-    batch, problems = _check_content(content, pickled=pickled, strict=strict)
+    try:
+        batch, problems = _check_content(content, pickled=pickled, strict=strict)
+    except MemoryError:
+        raise FormatError(f"{source.name}: arrays too large for memory (corrupt shapes?)") from None
     if batch is None:
         raise FormatError(f"{source.name}: " + "; ".join(problems))
     return batch

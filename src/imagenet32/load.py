@@ -295,14 +295,17 @@ def _image_shape(size: int, layout: str) -> tuple[int, int, int]:
 
 
 def _planes(mean: np.ndarray, size: int, layout: str, what: str) -> np.ndarray:
-    """A mean image as channel planes (3*S*S,), from planes or from an image in ``layout``."""
+    """A mean image as channel planes (3*S*S,), from planes or from an image in either layout
+    (a train split's mean is in that load's layout; for S = 3, where the two shapes are one,
+    in ``layout``)."""
     columns = 3 * size * size
     average = np.asarray(mean, dtype=np.float64)
     if average.shape == (columns,):
         return average
-    if average.shape == _image_shape(size, layout):
-        return (average if layout == "NCHW" else average.transpose(2, 0, 1)).reshape(columns)
-    expected = f"({columns},) or {_image_shape(size, layout)}"
+    for shape_layout in sorted(("NCHW", "NHWC"), key=lambda name: name != layout):
+        if average.shape == _image_shape(size, shape_layout):
+            return (average if shape_layout == "NCHW" else average.transpose(2, 0, 1)).reshape(columns)
+    expected = f"({columns},), {_image_shape(size, 'NCHW')} or {_image_shape(size, 'NHWC')}"
     raise ValueError(f"{what}: the mean image to subtract has shape {average.shape}; expected {expected}")
 
 
@@ -384,9 +387,9 @@ def _many_files(files: Sequence[DataFile], split: str, options: _Options) -> Spl
     first = read_batch(files[0], mmap=options.mmap)
     size = _checked_size(first, files[0], options.size, None)
     columns = first.data.shape[1]
-    # A file of b bytes holds at most b // columns rows, so this never runs short; the
-    # few spare rows are never touched, so they cost address space, not memory.
-    capacity = len(first) + sum(f.nbytes // columns for f in files[1:])
+    # Never short (see rows_at_most); spare rows are never touched, so they cost address
+    # space, not memory.
+    capacity = len(first) + sum(f.rows_at_most(columns) for f in files[1:])
     images = np.empty((capacity, *_image_shape(size, options.layout)), options.dtype)
     labels = np.empty(capacity, np.int64)
     mean = first.mean
