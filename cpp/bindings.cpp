@@ -115,14 +115,15 @@ Engine<T> engine_wide(const Rules& rules, Sample<T> sample) {
 }
 
 py::list resize8(const py::array& src, const SizeList& sizes, const std::array<double, 4>& box,
-                 std::optional<double> gap, bool alpha, Filter filter, const Rules& rules, const std::string& simd) {
+                 std::optional<double> gap, bool alpha, Filter filter, const Rules& rules, const std::string& simd,
+                 bool early_copy) {
     const View<uint8_t> v = view_of<uint8_t>(src);
     const std::vector<Size> s = sizes_of(sizes);
     const Engine<uint8_t> engine = engine8(rules, backend_of(simd));
     std::vector<Image<uint8_t>> out;
     {
         py::gil_scoped_release release;
-        out = resize_many(v, s, box_of(box), gap, alpha, filter, rules, engine);
+        out = resize_many(v, s, box_of(box), gap, alpha, filter, rules, engine, early_copy);
     }
     py::list result;
     for (Image<uint8_t>& img : out) result.append(to_numpy(std::move(img), src.ndim() == 2));
@@ -167,8 +168,12 @@ py::list resize8_batch(const py::list& images, const SizeList& sizes, std::optio
     if (channels < 0) channels = 1;
     const std::size_t n = views.size();
     std::vector<Image<uint8_t>> stacks;
-    for (const Size& size : s)
-        stacks.emplace_back(size.width, static_cast<int>(Image<uint8_t>::checked_count(size.height, n, 1)), channels);
+    for (const Size& size : s) {
+        const std::size_t rows = Image<uint8_t>::checked_count(size.height, static_cast<long long>(n), 1);
+        if (rows > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+            throw py::value_error("a batch stacking more than 2^31 - 1 rows of output");
+        stacks.emplace_back(size.width, static_cast<int>(rows), channels);
+    }
     const Engine<uint8_t> engine = engine8(rules, backend_of(simd));
     {
         py::gil_scoped_release release;
@@ -291,6 +296,11 @@ py::array reduce_array(const py::array& src, int fx, int fy, const std::array<in
                        const std::string& simd) {
     const IntBox box{b[0], b[1], b[2], b[3]};
     if (py::isinstance<py::array_t<uint8_t>>(src)) {
+        // A block wider or taller than the box holds the box's pixels, and an 8-bit block's
+        // value depends only on them (spec 3.5): the same bytes, and no block arithmetic near
+        // 2^31. (I and F sum a partial block in another order than a whole one: not there.)
+        fx = std::max(1, std::min(fx, box.x1 - box.x0));
+        fy = std::max(1, std::min(fy, box.y1 - box.y0));
         const View<uint8_t> v = view_of<uint8_t>(src);
         const auto reduce8 = backend_of(simd).reduce8;
         Image<uint8_t> out;
@@ -354,7 +364,7 @@ void register_bindings(py::module_& m) {
         .value("nearest", Filter::nearest);
 
     m.def("resize8", &resize8, py::arg("image"), py::arg("sizes"), py::arg("box"), py::arg("gap"),
-          py::arg("alpha"), py::arg("filter"), py::arg("rules"), py::arg("simd") = "");
+          py::arg("alpha"), py::arg("filter"), py::arg("rules"), py::arg("simd") = "", py::arg("early_copy") = true);
     m.def("resize16", &resize_wide<uint16_t>, py::arg("image"), py::arg("sizes"), py::arg("box"), py::arg("gap"),
           py::arg("filter"), py::arg("rules"), py::arg("swapped") = false);
     m.def("resize32i", &resize_wide<int32_t>, py::arg("image"), py::arg("sizes"), py::arg("box"), py::arg("gap"),

@@ -81,6 +81,21 @@ def test_resize_batch_refuses_bad_threads():
         imagenet32.resize_batch([np.zeros((4, 4), np.uint8)], [2], threads=0)
 
 
+def test_resize_batch_refuses_a_stack_over_the_limit():
+    """The stacked output counts, not only each image's: 65,537 images to 1x65,536 are 4 GiB,
+    and their 2^32 rows wrapped the native stack's int row count (writing past its end)."""
+    images = [np.zeros((1, 1), np.uint8)] * 65537
+    with pytest.raises(ValueError, match="65537 images resized to 1x65536 need a 4.0 GiB stack"):
+        imagenet32.resize_batch(images, [(1, 65536)], threads=1)
+    from imagenet32 import _core
+    from imagenet32.resize import _filter, release
+
+    rules, box = release("13.0").rules, _filter("box", release("13.0"))
+    for count in (32769, 65537):  # rows past 2^31 and past 2^32, past the Python check
+        with pytest.raises(ValueError, match="more than 2\\^31 - 1 rows"):
+            _core.resize8_batch(images[:count], [(1, 65536)], None, False, box, rules, "", 1)
+
+
 def test_available_cpus_follows_the_cpu_affinity(monkeypatch):
     """What resize_batch's threads and the build's workers default to."""
     from imagenet32.resize import available_cpus

@@ -282,7 +282,37 @@ def test_reduce_matches_installed_pillow(mode, width, height, fx, fy, use_box, s
         assert np.array_equal(imagenet32.reduce(np.asarray(im), (fx, fy), box), np.asarray(expected))
 
 
-# The kernels against each other.
+@needs_pillow
+@pytest.mark.parametrize("factor", [2**31 - 1, 2**31 - 4, (2**31 - 1, 1), (1, 2**31 - 1), (7, 2**30)])
+@pytest.mark.parametrize("mode", ["L", "RGBA", "I", "F"])
+def test_reduce_by_factors_near_2_to_the_31(mode, factor):
+    """A block wider than the box holds the box's pixels: Pillow's answer, where the output
+    size overflowed."""
+    im = make_image(np.random.default_rng(9), mode, 5, 6)
+    expected = im.reduce(factor)
+    got = imagenet32.reduce(im, factor, pillow=INSTALLED)
+    assert (got.size, got.tobytes()) == (expected.size, expected.tobytes())
+    assert np.array_equal(imagenet32.reduce(np.asarray(im), factor, pillow=INSTALLED), np.asarray(expected))
+
+
+@needs_pillow
+@pytest.mark.parametrize("mode", ["LA", "RGBA", "RGB"])
+@pytest.mark.parametrize("box", [None, (0, 0, 3, 2), (0.0, 0.0, 3.0, 2.0), [0, 0, 3, 2]])
+def test_resize_to_the_same_size_copies_only_where_pillow_does(mode, box):
+    """Image.resize copies when the box equals the tuple (0, 0, w, h); a list box resizes,
+    and with alpha the premultiplied round trip changes the pixels."""
+    pixels = np.array([[[200, 100, 50, 3], [10, 20, 30, 77], [9, 9, 9, 0]],
+                       [[1, 2, 3, 255], [250, 128, 7, 128], [60, 61, 62, 1]]], np.uint8)
+    im = Image.fromarray(pixels).convert(mode)
+    expected = im.resize((3, 2), Image.Resampling.BOX, box)
+    got = imagenet32.resize(im, (3, 2), box=box, pillow=INSTALLED)
+    assert got.tobytes() == expected.tobytes()
+    assert np.array_equal(imagenet32.resize(np.asarray(im), (3, 2), box=box, pillow=INSTALLED), np.asarray(expected))
+    if mode == "RGBA" and isinstance(box, list):
+        assert expected.tobytes() != im.tobytes()  # the case is one where it matters
+
+
+# The kernels against each other.# The kernels against each other.
 
 @given(width=st.integers(1, 90), height=st.integers(1, 40), out_w=st.integers(1, 90), out_h=st.integers(1, 40),
        channels=st.sampled_from([None, 2, 3, 4]), name=st.sampled_from(CONVOLUTIONS),

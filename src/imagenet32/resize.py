@@ -264,10 +264,11 @@ def _run(
     rel: Release,
     simd: str,
     swapped16: bool = False,
+    early_copy: bool = True,
 ) -> list[np.ndarray]:
     rules = rel.rules
     if kind == "u8":
-        return _core.resize8(pixels, sizes, box, gap, alpha, filter, rules, simd)
+        return _core.resize8(pixels, sizes, box, gap, alpha, filter, rules, simd, early_copy)
     if kind == "u16":
         if filter != _NEAREST:
             if not rel.resizes_16bit:
@@ -294,7 +295,13 @@ def _resize_array(image: Any, sizes: list[tuple[int, int]], filter: _core.Filter
         return _core.resize8(pixels, sizes, whole, None, alpha, filter, rel.rules, simd)
     swapped = kind == "u16" and pixels.dtype.isnative and "I;16" in _SWAPPED_16
     return _run(pixels, kind, alpha, sizes, _box(box, width, height, rel), _gap(reducing_gap, rel), filter, rel,
-                simd, swapped)
+                simd, swapped, _early_copy(box, width, height))
+
+
+def _early_copy(box: Any, width: int, height: int) -> bool:
+    """Whether Image.resize to the image's own size returns a copy: with no box, or one equal
+    to the tuple (0, 0, width, height) (a list never is; then it resizes, lossily with alpha)."""
+    return box is None or (isinstance(box, tuple) and box == (0, 0, width, height))
 
 
 def pil_pixels(im: Image.Image) -> np.ndarray:
@@ -329,11 +336,12 @@ def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], filter: _core.Fil
     pixels = pil_pixels(im)
     width, height = im.size
     _check_memory(width, height, sizes, pixels.itemsize * (pixels.shape[2] if pixels.ndim == 3 else 1))
+    early_copy = _early_copy(box, width, height)
     outs = _run(pixels, kind, alpha, sizes, _box(box, width, height, rel), _gap(reducing_gap, rel), filter, rel,
-                simd, im.mode in _SWAPPED_16)
+                simd, im.mode in _SWAPPED_16, early_copy)
     images = []
     for (w, h), out in zip(sizes, outs):
-        if (w, h) == im.size and box in (None, (0, 0, width, height)):
+        if (w, h) == im.size and early_copy:
             images.append(im.copy())  # Image.resize's early copy keeps the palette and everything else
             continue
         if out.ndim == 3 and out.shape[2] != len(bands):
@@ -485,6 +493,12 @@ def resize_batch(
         alpha = has_alpha
         _check_memory(pixels.shape[1], pixels.shape[0], size_list, pixels.shape[2] if pixels.ndim == 3 else 1)
         prepared.append(pixels)
+    channels = prepared[0].shape[2] if prepared and prepared[0].ndim == 3 else 1
+    for w, h in size_list:
+        stacked = len(prepared) * w * h * channels
+        if stacked > MAX_OUTPUT_BYTES:
+            raise ValueError(f"{len(prepared)} images resized to {w}x{h} need a {stacked / 2**30:.1f} GiB stack "
+                             f"(limit {MAX_OUTPUT_BYTES / 2**30:.0f} GiB)")
     gap = _gap(reducing_gap, rel)
     return _core.resize8_batch(prepared, size_list, gap, bool(alpha), f, rel.rules, _simd(simd), threads)
 

@@ -21,7 +21,7 @@ inline uint32_t reduce_multiplier(uint32_t n) {
     return static_cast<uint32_t>(dividend / static_cast<float>(256u * n));
 }
 
-inline int ceil_div(int a, int b) { return (a + b - 1) / b; }
+inline int ceil_div(int a, int b) { return static_cast<int>((static_cast<long long>(a) + b - 1) / b); }
 
 template <class T>
 void check_reduce(const View<T>& src, int fx, int fy, const IntBox& box) {
@@ -122,9 +122,10 @@ Image<T> reduce_wide(const View<T>& src, int fx, int fy, const IntBox& box) {
     const int out_w = ceil_div(box.x1 - box.x0, fx), out_h = ceil_div(box.y1 - box.y0, fy);
     Image<T> out(out_w, out_h, 1);
     for (int y = 0; y < out_h; ++y) {
-        const int y0 = box.y0 + y * fy, y1 = std::min(y0 + fy, box.y1);
+        // In 64 bits: a factor may be near 2^31 (one partial block).
+        const int y0 = box.y0 + y * fy, y1 = static_cast<int>(std::min<long long>(y0 + 0LL + fy, box.y1));
         for (int x = 0; x < out_w; ++x) {
-            const int x0 = box.x0 + x * fx, x1 = std::min(x0 + fx, box.x1);
+            const int x0 = box.x0 + x * fx, x1 = static_cast<int>(std::min<long long>(x0 + 0LL + fx, box.x1));
             double sum = 0.0;
             if (x1 - x0 == fx && y1 - y0 == fy) {
                 int yy = y0;

@@ -234,14 +234,18 @@ std::vector<Image<T>> resize_plain(const View<T>& src, const std::vector<Size>& 
 // Image.resize(size, filter, box, reducing_gap) for several sizes. With
 // `alpha` (modes LA and RGBA; the last channel is alpha) the resize runs on
 // premultiplied samples, as Pillow's does (for NEAREST only before 8.2).
+// Image.resize returns a copy when the size is the image's and the box, if
+// given, equals the tuple (0, 0, width, height): `early_copy` says whether the
+// caller's box passes that test (a list never does), which only matters with
+// alpha, whose premultiplied round trip is not exact.
 template <class T>
 std::vector<Image<T>> resize_many(const View<T>& src, const std::vector<Size>& sizes, const Box& box,
                                   std::optional<double> gap, bool alpha, Filter filter, const Rules& rules,
-                                  const Engine<T>& engine) {
+                                  const Engine<T>& engine, bool early_copy = true) {
     std::vector<Image<T>> out(sizes.size());
     std::vector<Size> todo;
     std::vector<std::size_t> where;
-    const bool whole = box.x0 == 0 && box.y0 == 0 && box.x1 == src.width && box.y1 == src.height;
+    const bool whole = early_copy && box.x0 == 0 && box.y0 == 0 && box.x1 == src.width && box.y1 == src.height;
     for (std::size_t i = 0; i < sizes.size(); ++i) {
         if (whole && sizes[i].width == src.width && sizes[i].height == src.height) {
             out[i] = copy_of(src);
