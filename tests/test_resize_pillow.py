@@ -184,6 +184,24 @@ def test_big_endian_16bit_arrays_are_read_as_pillow_reads_them():
     assert np.array_equal(got, expected)
 
 
+@pytest.mark.parametrize("dtype", [">i4", ">f4"])
+def test_big_endian_32bit_arrays_are_read_as_pillow_reads_them(dtype):
+    """Image.fromarray reads '>i4' and '>f4' as I;32B and F;32BF, that is as I and F."""
+    image = (np.random.default_rng(6).standard_normal((9, 11)) * 1000).astype(dtype)
+    expected = pillow_box(image, (4, 5))
+    assert np.array_equal(ours(image, (4, 5)), expected)
+
+
+def test_rows_apart_by_a_part_of_a_sample():
+    """A float32 view whose rows lie 22 bytes apart (not a whole number of samples) is
+    copied, not refused."""
+    values = (np.random.default_rng(7).standard_normal((7, 5)) * 100).astype(np.float32)
+    buffer = b"\0\0" + b"".join(row.tobytes() + b"\0\0" for row in values)
+    image = np.ndarray((7, 5), np.float32, buffer, 2, (22, 4))
+    assert np.array_equal(image, values)
+    assert np.array_equal(ours(image, (3, 2)), pillow_box(values, (3, 2)))
+
+
 def test_zero_size_image_enlarges_to_black():
     image = np.zeros((0, 0, 3), np.uint8)
     got = ours(image, (212, 195))

@@ -240,15 +240,16 @@ def _check_array(image: Any) -> tuple[np.ndarray, str, bool]:
         )
     if image.ndim != 2:
         raise ValueError(f"{dtype} images must be H x W (one channel), got shape {image.shape}")
-    if not dtype.isnative and kind != "u16":
-        raise ValueError(f"{dtype} has non-native byte order, which Pillow cannot resize")
+    if not dtype.isnative and kind != "u16":  # Image.fromarray reads these as I;32B and F;32BF: native I and F
+        image = image.astype(dtype.newbyteorder("="))
     return _pixel_contiguous(image), kind, False
 
 
 def _pixel_contiguous(a: np.ndarray) -> np.ndarray:
     item = a.dtype.itemsize
     channels = a.shape[2] if a.ndim == 3 else 1
-    if (a.ndim == 3 and a.strides[2] != item) or (a.shape[1] > 1 and a.strides[1] != item * channels):
+    if ((a.ndim == 3 and a.strides[2] != item) or (a.shape[1] > 1 and a.strides[1] != item * channels)
+            or a.strides[0] % item):  # rows a whole number of samples apart
         return np.ascontiguousarray(a)
     return a
 
