@@ -623,15 +623,13 @@ def _dtype(value: Any) -> np.dtype:
     return value.dtype
 
 
-def _payload(raw: Any) -> bytes | bytearray | memoryview:
-    """An array's bytes: bytes, a bytearray, a read-only view of either (protocol 5), or a
-    Python 2 str (latin1, as numpy writes it)."""
+def _payload(raw: Any) -> bytes | bytearray | np.ndarray:
+    """An array's bytes: bytes, a bytearray (protocol 5), a Python 2 str (latin1, as numpy
+    writes it), or a large payload as _Reader reads it (a uint8 array)."""
     if isinstance(raw, str):
         return raw.encode("latin1")
-    if isinstance(raw, (bytes, bytearray)):
+    if isinstance(raw, (bytes, bytearray)) or (isinstance(raw, np.ndarray) and raw.dtype == np.uint8 and raw.ndim == 1):
         return raw
-    if isinstance(raw, memoryview) and isinstance(raw.obj, (bytes, bytearray)):
-        return raw.cast("B")
     raise pickle.UnpicklingError(f"array bytes are a {type(raw).__name__}")
 
 
@@ -747,7 +745,7 @@ class _SafeUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
         if size > self._stream.size:  # checked before the bytearray is made (and zero-filled)
             raise pickle.UnpicklingError(f"a bytearray of {size} bytes in a file of {self._stream.size}")
         data = self.read(size)
-        self.append(data if isinstance(data, bytearray) else bytearray(data))
+        self.append(data if isinstance(data, np.ndarray) else bytearray(data))  # both writeable
 
     dispatch = dict(pickle._Unpickler.dispatch)  # type: ignore[attr-defined]
     dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8
@@ -762,22 +760,22 @@ class _Reader:
     def __init__(self, stream: IO[bytes], size: int) -> None:
         self._stream, self.size, self._left = stream, size, size
 
-    def read(self, n: int = -1) -> bytes | bytearray:
+    def read(self, n: int = -1) -> bytes | np.ndarray:
         if n < 0:
             n = self._left
         if n > self._left:
             raise pickle.UnpicklingError(f"a length of {n} bytes with {self._left} left in the file")
         if n < _CHUNK_BYTES:
-            data = self._stream.read(n)
-        else:
-            data = bytearray(n)
+            data: bytes | np.ndarray = self._stream.read(n)
+        else:  # into memory no one zero-fills first, a bounded step at a time
+            data = np.empty(n, np.uint8)
             view, filled = memoryview(data), 0
             while filled < n:
                 got = self._stream.readinto(view[filled : filled + _CHUNK_BYTES])  # type: ignore[attr-defined]
                 if not got:
                     break
                 filled += got
-            del data[filled:]
+            data = data[:filled]
         self._left -= len(data)
         return data
 
