@@ -720,8 +720,9 @@ def _resolved(content: Any) -> Any:
 
 
 class _SafeUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
-    """Python's own unpickler, not the C one: its memo is a dict, where the C unpickler fills a
-    table as long as the largest memo index a file names (9 bytes could ask for gigabytes)."""
+    """The pure-Python unpickler of the pickle module, not the C one: its memo is a dict,
+    where the C unpickler fills a table as long as the largest memo index a file names (9
+    bytes could ask for gigabytes)."""
 
     def __init__(self, stream: _Reader, name: str) -> None:
         # latin1 lets numpy rebuild arrays from Python 2 pickles; Python 3 text is UTF-8 anyway.
@@ -754,8 +755,8 @@ class _SafeUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
 class _Reader:
     """The file object the unpickler reads from, ``size`` bytes long. No read may ask for
     more than is left (a corrupt length cannot make it allocate more than the file); large
-    payloads are read in bounded steps into a bytearray, which keeps zip streams from
-    building them a second time in memory."""
+    payloads are read in bounded steps into a uint8 array that is not zero-filled first,
+    which also keeps zip streams from building them a second time in memory."""
 
     def __init__(self, stream: IO[bytes], size: int) -> None:
         self._stream, self.size, self._left = stream, size, size
