@@ -89,7 +89,7 @@ def test_kaggle_files(tmp_path):
     ("text", "match"),
     [("n00000001 1 a\nn00000002 1 b\n", "ID 1 appears twice"), ("n00000001 2 a\n", "IDs must be 1..1"),
      ("n00000001 one a\n", "expected 'wnid id name'"), ("x0000001 1 a\n", "not a WNID"),
-     ("n00000001 1 a\nn00000001 2 b\n", "a WNID appears twice")],
+     ("n00000001 1 a\nn00000001 2 b\n", "map_clsloc.txt:2: WNID n00000001 appears twice .line 1 too")],
 )
 def test_bad_class_maps(tmp_path, text, match):
     (tmp_path / "map_clsloc.txt").write_text(text)
@@ -133,3 +133,90 @@ def test_class_map_parser_never_crashes(text):
     except DevkitError:
         return
     assert len(wnids) == len(names)
+
+
+def tar_gz(path: Path, members: dict[str, bytes]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
+    return path
+
+
+def test_text_files_as_editors_and_tools_leave_them(tmp_path):
+    """A byte-order mark, CRLF, blank lines at the end, and names holding line breaks other
+    than a newline (which str.splitlines would split at, putting every later line one off)."""
+    text = "\ufeffn00000001 1 first\u2028name\r\nn00000002 2 second\x85\r\n\r\n"
+    (tmp_path / "map_clsloc.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "ILSVRC2012_validation_ground_truth.txt").write_text("\ufeff2\r\n1\r\n\r\n", encoding="utf-8")
+    kit = load_devkit(tmp_path)
+    assert kit.wnids == ("n00000001", "n00000002") and kit.names[0] == "first\u2028name"
+    assert kit.val_labels == {1: 2, 2: 1}
+    (tmp_path / "map_clsloc.txt").write_text("n00000001 1 a\u2028b\nn00000002 1 c\n", encoding="utf-8")
+    with pytest.raises(DevkitError, match="map_clsloc.txt:2: ID 1 appears twice"):
+        load_devkit(tmp_path)
+
+
+def test_a_label_given_twice_is_an_error(tmp_path):
+    write_kit(tmp_path / "kit", ["n00000001", "n00000002"], [1, 2])
+    (tmp_path / "val.txt").write_text("ILSVRC2012_val_00000001 1\nILSVRC2012_val_00000002 2\nILSVRC2012_val_00000001 2\n")
+    with pytest.raises(DevkitError, match="val.txt:3: image 1 listed twice"):
+        load_devkit(tmp_path / "kit", tmp_path / "val.txt")
+    # Nine digits are not image 1 (the first eight of them were).
+    (tmp_path / "val.txt").write_text("ILSVRC2012_val_00000001 1\nILSVRC2012_val_000000012 2\n")
+    with pytest.raises(DevkitError, match="val.txt:2: expected"):
+        load_devkit(tmp_path / "kit", tmp_path / "val.txt")
+    assert val_number("ILSVRC2012_val_000000012.JPEG") is None
+    solution = tmp_path / "LOC_val_solution.csv"
+    solution.write_text("ImageId,PredictionString\nILSVRC2012_val_00000001,n00000001 1 2 3 4\n"
+                        "ILSVRC2012_val_00000001,n00000002 1 2 3 4\n")
+    (tmp_path / "kit" / "ILSVRC2012_validation_ground_truth.txt").unlink()
+    with pytest.raises(DevkitError, match="LOC_val_solution.csv:3: image 1 listed twice"):
+        load_devkit(tmp_path / "kit", solution)
+    solution.write_text("ImageId,PredictionString\nILSVRC2012_val_00000001,n" + "0" * 200_000 + "\n")
+    with pytest.raises(DevkitError, match="not a readable CSV"):
+        load_devkit(tmp_path / "kit", solution)
+
+
+def test_two_copies_of_a_file_in_one_place_are_an_error(tmp_path):
+    """A folder took the first in path order and an archive its first member: they could differ."""
+    for part, wnids in (("a", ["n00000001", "n00000002"]), ("b", ["n00000002", "n00000001"])):
+        write_kit(tmp_path / "two" / part, wnids, [1])
+    with pytest.raises(DevkitError, match="two (map_clsloc|ILSVRC2012_validation_ground_truth).txt"):
+        load_devkit(tmp_path / "two")
+    archive = tar_gz(tmp_path / "two.tar.gz", {f"{p}/map_clsloc.txt": (tmp_path / "two" / p / "map_clsloc.txt")
+                                               .read_bytes() for p in ("a", "b")})
+    with pytest.raises(DevkitError, match="two map_clsloc.txt"):
+        load_devkit(archive)
+
+
+def test_damaged_and_oversized_archives(tmp_path, monkeypatch):
+    import imagenet32.devkit as devkit_module
+
+    members = {"kit/map_clsloc.txt": b"n00000001 1 a\nn00000002 2 b\n",
+               "kit/ILSVRC2012_validation_ground_truth.txt": b"1\n2\n" * 5000}
+    whole = tar_gz(tmp_path / "kit.tar.gz", members).read_bytes()
+    assert load_devkit(tmp_path / "kit.tar.gz").val_labels[10000] == 2
+    cases = {"truncated": whole[: len(whole) // 2],
+             "checksum": whole[:-8] + bytes([whole[-8] ^ 1]) + whole[-7:]}  # the gzip trailer's CRC
+    for name, data in cases.items():
+        (tmp_path / f"{name}.tar.gz").write_bytes(data)
+        with pytest.raises(DevkitError, match="cannot read the archive"):
+            load_devkit(tmp_path / f"{name}.tar.gz")
+    monkeypatch.setattr(devkit_module, "_MAX_METADATA_BYTES", 1000)  # a gigabyte of zeros compresses to a megabyte
+    with pytest.raises(DevkitError, match="ground_truth.txt is 20000 bytes, too large for a devkit file"):
+        load_devkit(tmp_path / "kit.tar.gz")
+
+
+def test_meta_mat_ids_are_whole_and_unique(tmp_path):
+    scipy_io = pytest.importorskip("scipy.io")
+    for ids, match in (([1.0, 2.9], "ILSVRC2012_ID is 2.9, not a whole number"),
+                       ([1.0, 1.0], "two leaf synsets have ILSVRC2012_ID 1"),
+                       ([1.0, float("inf")], "ILSVRC2012_ID is inf")):
+        synsets = np.zeros((2, 1), dtype=[("ILSVRC2012_ID", "O"), ("WNID", "O"), ("words", "O"), ("num_children", "O")])
+        for i, ident in enumerate(ids):
+            synsets[i, 0] = (ident, f"n0000000{i + 1}", "thing", 0.0)
+        scipy_io.savemat(tmp_path / "meta.mat", {"synsets": synsets})
+        with pytest.raises(DevkitError, match=match):
+            load_devkit(tmp_path / "meta.mat")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -52,3 +54,64 @@ def test_damaged_files_raise_mat_file_error(junk, cut):
             matfile.load(broken)
         except matfile.MatFileError:
             pass
+
+
+# Hand-made elements (MAT-File Format, level 5): what a damaged or crafted meta.mat may hold.
+HEADER = b"crafted".ljust(124, b" ") + struct.pack("<H", 0x0100) + b"IM"
+
+
+def element(kind: int, payload: bytes) -> bytes:
+    padding = b"" if kind == 15 else b"\0" * (-len(payload) % 8)
+    return struct.pack("<II", kind, len(payload)) + payload + padding
+
+
+def array(cls: int, dims: tuple[int, ...], *body: bytes, flags: bytes | None = None) -> bytes:
+    flags = element(6, struct.pack("<II", cls, 0)) if flags is None else flags
+    return element(14, flags + element(5, struct.pack(f"<{len(dims)}i", *dims)) + element(1, b"x") + b"".join(body))
+
+
+def double(value: float) -> bytes:
+    return array(6, (1, 1), element(9, struct.pack("<d", value)))
+
+
+def compressed(payload: bytes) -> bytes:
+    return element(15, zlib.compress(payload))
+
+
+def nested(depth: int) -> bytes:
+    inner = double(1.0)
+    for _ in range(depth):
+        inner = compressed(inner)
+    return inner
+
+
+def fields(*names: str, width: int = 8) -> bytes:
+    return element(5, struct.pack("<i", width)) + element(1, b"".join(n.encode().ljust(width, b"\0") for n in names))
+
+
+CRAFTED = {
+    "flags of type float64": array(6, (1, 1), element(9, struct.pack("<d", 1.0)),
+                                   flags=element(9, struct.pack("<d", float("nan")))),
+    "numeric data does not match": array(6, (2**31 - 1, 2**31 - 1), element(9, struct.pack("<d", 1.0))),
+    "characters for a 2x5 char matrix": array(4, (2, 5), element(16, b"abcdefgh")),
+    "bad struct field names": array(2, (1, 1), element(5, b""), element(1, b"")),
+    "array elements in": array(1, (1000, 1000), double(1.0)),  # a million cells in a few bytes
+    "array elements in ": array(2, (2**31 - 1, 2**31 - 1), element(5, struct.pack("<i", 8)), element(1, b"")),
+    "nested too deeply": nested(3000),
+}
+
+
+@pytest.mark.parametrize("match", list(CRAFTED))
+def test_crafted_elements_raise_mat_file_error(match):
+    """Each was a ValueError, TypeError, IndexError, RecursionError or an endless loop."""
+    with pytest.raises(matfile.MatFileError, match=match.strip()):
+        matfile.load(HEADER + CRAFTED[match])
+
+
+def test_a_compressed_element_may_not_inflate_without_bound(monkeypatch):
+    monkeypatch.setattr(matfile, "_MAX_INFLATED", 1 << 20)
+    bomb = compressed(array(6, (1, 1 << 18), element(9, bytes(8 << 18))))  # 2 MB of zeros
+    assert len(bomb) < 10_000
+    with pytest.raises(matfile.MatFileError, match="inflating past 1 MB"):
+        matfile.load(HEADER + bomb)
+    assert matfile.load(HEADER + compressed(double(2.5))) == {"x": 2.5}

@@ -23,8 +23,10 @@ import csv
 import io
 import re
 import tarfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +41,8 @@ META_MAT = "meta.mat"
 KAGGLE_SOLUTION = "LOC_val_solution.csv"
 KAGGLE_SYNSETS = "LOC_synset_mapping.txt"
 
-_VAL_NAME = re.compile(r"ILSVRC2012_val_(\d{8})")
+_VAL_NAME = re.compile(r"ILSVRC2012_val_(\d{8})(?!\d)")
+_MAX_METADATA_BYTES = 64 << 20  # the largest devkit file (LOC_val_solution.csv) is 2 MB
 
 
 class DevkitError(ValueError):
@@ -137,15 +140,28 @@ def is_wnid(name: str) -> bool:
 
 def _read_text(path: Path) -> str:
     try:
+        if path.stat().st_size > _MAX_METADATA_BYTES:
+            raise DevkitError(f"{path}: {path.stat().st_size} bytes, too large for a devkit file")
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DevkitError(f"{path}: cannot read ({error})") from None
 
 
+def _lines(text: str) -> list[str]:
+    """Lines as the devkit's files have them: split at newlines only (a name may hold other
+    line breaks Python knows), without a byte-order mark or carriage returns, and without
+    the blank lines a file may end with."""
+    lines = [line.removesuffix("\r") for line in text.removeprefix("\ufeff").split("\n")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
+
+
 def parse_class_map(text: str, source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``wnid id name`` lines (map_clsloc.txt): WNIDs and names in ID order."""
     entries: dict[int, tuple[str, str]] = {}
-    for number, line in enumerate(text.splitlines(), 1):
+    lines: dict[str, int] = {}  # WNID -> its line
+    for number, line in enumerate(_lines(text), 1):
         if not line.strip():
             continue
         parts = line.split(maxsplit=2)
@@ -154,6 +170,11 @@ def parse_class_map(text: str, source: str) -> tuple[tuple[str, ...], tuple[str,
         wnid, ident = parts[0], int(parts[1])
         if ident in entries:
             raise DevkitError(f"{source}:{number}: ID {ident} appears twice")
+        if not is_wnid(wnid):
+            raise DevkitError(f"{source}:{number}: {wnid!r} is not a WNID (n + 8 digits)")
+        if wnid in lines:
+            raise DevkitError(f"{source}:{number}: WNID {wnid} appears twice (line {lines[wnid]} too)")
+        lines[wnid] = number
         entries[ident] = (wnid, parts[2].strip() if len(parts) > 2 else wnid)
     if sorted(entries) != list(range(1, len(entries) + 1)):
         raise DevkitError(f"{source}: IDs must be 1..{len(entries)} with none missing")
@@ -163,7 +184,7 @@ def parse_class_map(text: str, source: str) -> tuple[tuple[str, ...], tuple[str,
 def parse_ground_truth(text: str, source: str, num_classes: int) -> list[int]:
     """One devkit ID per line, line i for validation image i."""
     labels = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(_lines(text), 1):
         value = line.strip()
         if not _is_id(value) or not 1 <= int(value) <= num_classes:
             raise DevkitError(f"{source}:{number}: expected a class ID 1..{num_classes}, got {line!r}")
@@ -174,13 +195,15 @@ def parse_ground_truth(text: str, source: str, num_classes: int) -> list[int]:
 def parse_val_index(text: str, source: str) -> dict[int, int]:
     """``val.txt``: ``ILSVRC2012_val_XXXXXXXX index`` lines -> {image number: ground-truth line}."""
     out = {}
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(_lines(text), 1):
         parts = line.split()
         if not parts:
             continue
         image = val_number(parts[0])
         if image is None or len(parts) != 2 or not _is_id(parts[1]):
             raise DevkitError(f"{source}:{number}: expected 'ILSVRC2012_val_XXXXXXXX index', got {line!r}")
+        if image in out:
+            raise DevkitError(f"{source}:{number}: image {image} listed twice")
         out[image] = int(parts[1])
     return out
 
@@ -188,17 +211,26 @@ def parse_val_index(text: str, source: str) -> dict[int, int]:
 def parse_kaggle_solution(text: str, source: str) -> dict[int, str]:
     """``LOC_val_solution.csv``: {image number: WNID} (the first WNID of PredictionString)."""
     out = {}
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     header = next(reader, None)
     if header is None or [h.strip() for h in header[:2]] != ["ImageId", "PredictionString"]:
         raise DevkitError(f"{source}: expected the header 'ImageId,PredictionString'")
-    for number, row in enumerate(reader, 2):
+    rows = enumerate(reader, 2)
+    while True:
+        try:
+            number, row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise DevkitError(f"{source}: not a readable CSV ({error})") from None
         if not row:
             continue
         image = val_number(row[0])
         wnid = row[1].split()[0] if len(row) > 1 and row[1].split() else ""
         if image is None or not is_wnid(wnid):
             raise DevkitError(f"{source}:{number}: expected 'ILSVRC2012_val_XXXXXXXX,nXXXXXXXX ...', got {row!r}")
+        if image in out:
+            raise DevkitError(f"{source}:{number}: image {image} listed twice")
         out[image] = wnid
     return out
 
@@ -206,7 +238,7 @@ def parse_kaggle_solution(text: str, source: str) -> dict[int, str]:
 def parse_kaggle_synsets(text: str, source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``LOC_synset_mapping.txt``: ``wnid name`` lines in sorted-WNID order."""
     wnids, names = [], []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(_lines(text), 1):
         if not line.strip():
             continue
         parts = line.split(maxsplit=1)
@@ -223,15 +255,23 @@ def parse_meta_mat(data: bytes, source: str) -> tuple[tuple[str, ...], tuple[str
         synsets = matfile.load(data)["synsets"]
     except (matfile.MatFileError, KeyError) as error:
         raise DevkitError(f"{source}: not an ILSVRC2012 meta.mat ({error})") from None
+    if not isinstance(synsets, list) or not all(isinstance(r, dict) for r in synsets):
+        raise DevkitError(f"{source}: synsets is not a struct array")
+
+    def whole(value: Any, what: str) -> int:
+        if isinstance(value, (int, float)) and float(value).is_integer():
+            return int(value)
+        raise DevkitError(f"{source}: a synset's {what} is {value!r:.40}, not a whole number")
+
     leaves = {}
     for record in synsets:
-        try:
-            ident = int(record["ILSVRC2012_ID"])
-            wnid, words = str(record["WNID"]), str(record["words"])
-        except (KeyError, TypeError, ValueError):
-            raise DevkitError(f"{source}: synsets lack ILSVRC2012_ID, WNID or words") from None
-        if int(record.get("num_children", 0)) == 0 and ident not in leaves:
-            leaves[ident] = (wnid, words)
+        if not {"ILSVRC2012_ID", "WNID", "words"} <= set(record):
+            raise DevkitError(f"{source}: synsets lack ILSVRC2012_ID, WNID or words")
+        ident = whole(record["ILSVRC2012_ID"], "ILSVRC2012_ID")
+        if whole(record.get("num_children", 0), "num_children") == 0:
+            if ident in leaves:
+                raise DevkitError(f"{source}: two leaf synsets have ILSVRC2012_ID {ident}")
+            leaves[ident] = (str(record["WNID"]), str(record["words"]))
     if sorted(leaves) != list(range(1, len(leaves) + 1)) or not leaves:
         raise DevkitError(f"{source}: leaf synsets must have IDs 1..N")
     return tuple(leaves[i][0] for i in sorted(leaves)), tuple(leaves[i][1] for i in sorted(leaves))
@@ -246,19 +286,29 @@ def _files_of(path: Path) -> dict[str, bytes | Path]:
             with tarfile.open(path) as archive:
                 for member in archive.getmembers():
                     name = Path(member.name).name
-                    if member.isfile() and name in wanted and name not in found:
+                    if member.isfile() and name in wanted:
+                        if name in found:
+                            raise DevkitError(f"{path}: two {name} ({member.name} and another); give the one to use")
+                        if member.size > _MAX_METADATA_BYTES:
+                            raise DevkitError(f"{path}: {member.name} is {member.size} bytes, too large for a devkit file")
                         extracted = archive.extractfile(member)
                         if extracted is not None:
                             found[name] = extracted.read()
-        except (tarfile.TarError, OSError) as error:
-            raise DevkitError(f"{path}: cannot read the archive ({error})") from None
+                # To the end, so that a compressed archive's checksum is checked.
+                while archive.fileobj is not None and archive.fileobj.read(1 << 20):
+                    pass
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
+            raise DevkitError(f"{path}: cannot read the archive ({type(error).__name__}: {error})") from None
     elif path.is_file():
         if path.name not in wanted:
             raise DevkitError(f"{path}: not a known metadata file ({', '.join(sorted(wanted))})")
         found[path.name] = path
     elif path.is_dir():
         for candidate in sorted(path.rglob("*")):
-            if candidate.name in wanted and candidate.is_file() and candidate.name not in found:
+            if candidate.name in wanted and candidate.is_file():
+                if candidate.name in found:
+                    raise DevkitError(f"{path}: two {candidate.name} ({found[candidate.name]} and {candidate}); "
+                                      "give the one to use")
                 found[candidate.name] = candidate
     else:
         raise DevkitError(f"{path}: no such file or folder")

@@ -9,6 +9,7 @@ cell arrays as lists, struct arrays as lists of dicts. Anything else raises
 
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 from typing import Any
@@ -21,7 +22,8 @@ _NUMERIC = {1: "i1", 2: "u1", 3: "i2", 4: "u2", 5: "i4", 6: "u4", 7: "f4", 9: "f
 _MATRIX, _COMPRESSED, _UTF8, _UTF16, _UTF32 = 14, 15, 16, 17, 18
 _CELL, _STRUCT, _CHAR = 1, 2, 4
 _NUMERIC_CLASSES = set(range(6, 16))
-_MAX_NESTING = 64
+_MAX_NESTING = 64  # arrays and compressed elements within one another
+_MAX_INFLATED = 256 << 20  # bytes a compressed element may inflate to (meta.mat's are about 1 MB)
 _COMPLEX_FLAG = 0x0800
 
 
@@ -59,6 +61,18 @@ class _Reader:
         self.pos = start + (size if kind == _COMPRESSED else (size + 7) // 8 * 8)
         return kind, payload
 
+    def check_count(self, count: int) -> None:
+        """Cells and struct fields take a data element (8 bytes at least) each: a count the
+        rest of the element cannot hold is a corrupt header, not a reason to loop for ever."""
+        if count * 8 > len(self.data) - self.pos:
+            raise MatFileError(f"{count} array elements in {len(self.data) - self.pos} bytes")
+
+    def integers(self, kind: int, payload: bytes, what: str) -> list[int]:
+        values = self.numbers(kind, payload)
+        if values.dtype.kind not in "iu":
+            raise MatFileError(f"{what} of type {values.dtype} (integers expected)")
+        return [int(v) for v in values]
+
     def numbers(self, kind: int, payload: bytes) -> np.ndarray:
         code = _NUMERIC.get(kind)
         if code is None:
@@ -71,29 +85,31 @@ class _Reader:
     def value(self) -> tuple[str, Any]:
         """The next variable (or sub-array): its name and value."""
         kind, payload = self.element()
-        if kind == _COMPRESSED:
-            try:
-                inner = zlib.decompress(payload)
-            except zlib.error as error:
-                raise MatFileError(f"bad compressed element ({error})") from None
-            return _Reader(inner, self.order, self.depth).value()
-        if kind != _MATRIX:
-            raise MatFileError(f"expected an array element, found type {kind}")
         if self.depth > _MAX_NESTING:
             raise MatFileError("arrays nested too deeply")
+        if kind == _COMPRESSED:
+            inflater = zlib.decompressobj()
+            try:
+                inner = inflater.decompress(payload, _MAX_INFLATED)
+            except zlib.error as error:
+                raise MatFileError(f"bad compressed element ({error})") from None
+            if inflater.unconsumed_tail:
+                raise MatFileError(f"a compressed element inflating past {_MAX_INFLATED >> 20} MB")
+            return _Reader(inner, self.order, self.depth + 1).value()
+        if kind != _MATRIX:
+            raise MatFileError(f"expected an array element, found type {kind}")
         return _Reader(payload, self.order, self.depth + 1).matrix()
 
     def matrix(self) -> tuple[str, Any]:
         if self.done():  # an empty element: an empty array
             return "", np.zeros((0, 0))
-        flags = self.numbers(*self.element())
-        dims = self.numbers(*self.element())
+        flags = self.integers(*self.element(), "array flags")
+        shape = tuple(self.integers(*self.element(), "dimensions"))
         name_kind, name = self.element()
-        if flags.size < 1 or dims.size < 2 or (dims < 0).any():
+        if not flags or len(shape) < 2 or min(shape) < 0:
             raise MatFileError("bad array header")
-        cls = int(flags[0]) & 0xFF
-        count = int(np.prod(dims.astype(np.int64)))
-        shape = tuple(int(d) for d in dims)
+        cls = flags[0] & 0xFF
+        count = math.prod(shape)
         label = name.decode("ascii", "replace")
         if cls == _CHAR:
             kind, payload = self.element() if not self.done() else (_UTF8, b"")
@@ -106,6 +122,8 @@ class _Reader:
             else:
                 raise MatFileError(f"char data of type {kind}")
             if len(shape) == 2 and shape[0] > 1:  # a char matrix: rows stored column-major
+                if len(chars) != count:
+                    raise MatFileError(f"{len(chars)} characters for a {shape[0]}x{shape[1]} char matrix")
                 grid = np.array(list(chars)).reshape(shape[::-1]).T
                 return label, ["".join(row).rstrip() for row in grid]
             return label, chars
@@ -114,25 +132,27 @@ class _Reader:
             if real.size != count:
                 raise MatFileError("numeric data does not match the dimensions")
             array = real.reshape(shape[::-1]).T
-            if int(flags[0]) & _COMPLEX_FLAG:
+            if flags[0] & _COMPLEX_FLAG:
                 imag = self.numbers(*self.element())
                 if imag.size != count:
                     raise MatFileError("imaginary data does not match the dimensions")
                 array = array + 1j * imag.reshape(shape[::-1]).T
             return label, array.item() if count == 1 else array
         if cls == _CELL:
+            self.check_count(count)
             items = [self.value()[1] for _ in range(count)]
             return label, items
         if cls == _STRUCT:
-            length_kind, length = self.element()
-            width = int(self.numbers(length_kind, length)[0])
+            widths = self.integers(*self.element(), "field name length")
             _, names_raw = self.element()
-            if width <= 0 or len(names_raw) % width:
+            if len(widths) != 1 or widths[0] <= 0 or len(names_raw) % widths[0]:
                 raise MatFileError("bad struct field names")
+            width = widths[0]
             fields = [
                 names_raw[i : i + width].split(b"\0", 1)[0].decode("ascii", "replace")
                 for i in range(0, len(names_raw), width)
             ]
+            self.check_count(count * max(1, len(fields)))
             records = [{f: self.value()[1] for f in fields} for _ in range(count)]
             return label, records
         raise MatFileError(f"array class {cls} is not supported")
@@ -153,7 +173,12 @@ def load(data: bytes) -> dict[str, Any]:
         raise MatFileError("unsupported MAT-file version")
     reader = _Reader(data[128:], order)
     variables = {}
-    while not reader.done():
-        name, value = reader.value()
-        variables[name] = value
+    try:
+        while not reader.done():
+            name, value = reader.value()
+            variables[name] = value
+    except MatFileError:
+        raise
+    except (ValueError, TypeError, IndexError, OverflowError, struct.error) as error:  # a damaged element
+        raise MatFileError(f"a damaged data element ({type(error).__name__}: {error})") from None
     return variables
