@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import tracemalloc
 import zlib
 
 import numpy as np
@@ -115,3 +116,25 @@ def test_a_compressed_element_may_not_inflate_without_bound(monkeypatch):
     with pytest.raises(matfile.MatFileError, match="inflating past 1 MB"):
         matfile.load(HEADER + bomb)
     assert matfile.load(HEADER + compressed(double(2.5))) == {"x": 2.5}
+    # The budget is the file's, not each element's.
+    part = compressed(array(6, (1, 1 << 16), element(9, bytes(8 << 16))))  # 512 kB inflated
+    with pytest.raises(matfile.MatFileError, match="inflating past 1 MB in all"):
+        matfile.load(HEADER + compressed(array(1, (1, 2), part, part)))
+
+
+def test_nested_arrays_are_not_copied_at_every_level():
+    """Each level's element was a copy of its bytes: 40 levels of a 2 MB array held 80 MB."""
+    inner = array(6, (1, 1 << 18), element(9, bytes(8 << 18)))
+    for _ in range(40):
+        inner = array(1, (1, 1), inner)
+    data = HEADER + inner
+    tracemalloc.start()
+    try:
+        loaded = matfile.load(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    for _ in range(40):
+        (loaded,) = loaded if isinstance(loaded, list) else loaded["x"]
+    assert loaded.shape == (1, 1 << 18)
+    assert peak < 1.5 * len(data), peak  # the array, and change

@@ -23,7 +23,7 @@ _MATRIX, _COMPRESSED, _UTF8, _UTF16, _UTF32 = 14, 15, 16, 17, 18
 _CELL, _STRUCT, _CHAR = 1, 2, 4
 _NUMERIC_CLASSES = set(range(6, 16))
 _MAX_NESTING = 64  # arrays and compressed elements within one another
-_MAX_INFLATED = 256 << 20  # bytes a compressed element may inflate to (meta.mat's are about 1 MB)
+_MAX_INFLATED = 64 << 20  # bytes a file's compressed elements may inflate to (meta.mat's: about 1 MB)
 _COMPLEX_FLAG = 0x0800
 
 
@@ -32,16 +32,20 @@ class MatFileError(ValueError):
 
 
 class _Reader:
-    def __init__(self, data: bytes, order: str, depth: int = 0) -> None:
-        self.data = data
+    def __init__(self, data: bytes | memoryview, order: str, depth: int = 0,
+                 inflatable: list[int] | None = None) -> None:
+        self.data = memoryview(data)  # elements are views of it: nesting copies nothing
         self.pos = 0
         self.order = order
         self.depth = depth
+        # The bytes all compressed elements of the file may still inflate to, shared by the
+        # readers of its nested elements: nesting cannot multiply it.
+        self.inflatable = [_MAX_INFLATED] if inflatable is None else inflatable
 
     def done(self) -> bool:
         return self.pos >= len(self.data)
 
-    def element(self) -> tuple[int, bytes]:
+    def element(self) -> tuple[int, memoryview]:
         """The next data element's type and payload."""
         if self.pos + 8 > len(self.data):
             raise MatFileError("truncated data element")
@@ -67,13 +71,13 @@ class _Reader:
         if count * 8 > len(self.data) - self.pos:
             raise MatFileError(f"{count} array elements in {len(self.data) - self.pos} bytes")
 
-    def integers(self, kind: int, payload: bytes, what: str) -> list[int]:
+    def integers(self, kind: int, payload: memoryview, what: str) -> list[int]:
         values = self.numbers(kind, payload)
         if values.dtype.kind not in "iu":
             raise MatFileError(f"{what} of type {values.dtype} (integers expected)")
         return [int(v) for v in values]
 
-    def numbers(self, kind: int, payload: bytes) -> np.ndarray:
+    def numbers(self, kind: int, payload: memoryview) -> np.ndarray:
         code = _NUMERIC.get(kind)
         if code is None:
             raise MatFileError(f"data type {kind} is not numeric")
@@ -90,15 +94,16 @@ class _Reader:
         if kind == _COMPRESSED:
             inflater = zlib.decompressobj()
             try:
-                inner = inflater.decompress(payload, _MAX_INFLATED)
+                inner = inflater.decompress(payload, max(1, self.inflatable[0]))
             except zlib.error as error:
                 raise MatFileError(f"bad compressed element ({error})") from None
-            if inflater.unconsumed_tail:
-                raise MatFileError(f"a compressed element inflating past {_MAX_INFLATED >> 20} MB")
-            return _Reader(inner, self.order, self.depth + 1).value()
+            self.inflatable[0] -= len(inner)
+            if inflater.unconsumed_tail or self.inflatable[0] < 0:
+                raise MatFileError(f"compressed elements inflating past {_MAX_INFLATED >> 20} MB in all")
+            return _Reader(inner, self.order, self.depth + 1, self.inflatable).value()
         if kind != _MATRIX:
             raise MatFileError(f"expected an array element, found type {kind}")
-        return _Reader(payload, self.order, self.depth + 1).matrix()
+        return _Reader(payload, self.order, self.depth + 1, self.inflatable).matrix()
 
     def matrix(self) -> tuple[str, Any]:
         if self.done():  # an empty element: an empty array
@@ -110,15 +115,15 @@ class _Reader:
             raise MatFileError("bad array header")
         cls = flags[0] & 0xFF
         count = math.prod(shape)
-        label = name.decode("ascii", "replace")
+        label = str(name, "ascii", "replace")
         if cls == _CHAR:
             kind, payload = self.element() if not self.done() else (_UTF8, b"")
             if kind in (_UTF8, 1, 2):
-                chars = payload.decode("utf-8", "replace")
+                chars = str(payload, "utf-8", "replace")
             elif kind in (_UTF16, 4):
-                chars = payload.decode("utf-16-le" if self.order == "<" else "utf-16-be", "replace")
+                chars = str(payload, "utf-16-le" if self.order == "<" else "utf-16-be", "replace")
             elif kind == _UTF32:
-                chars = payload.decode("utf-32-le" if self.order == "<" else "utf-32-be", "replace")
+                chars = str(payload, "utf-32-le" if self.order == "<" else "utf-32-be", "replace")
             else:
                 raise MatFileError(f"char data of type {kind}")
             if len(shape) == 2 and shape[0] > 1:  # a char matrix: rows stored column-major
@@ -149,7 +154,7 @@ class _Reader:
                 raise MatFileError("bad struct field names")
             width = widths[0]
             fields = [
-                names_raw[i : i + width].split(b"\0", 1)[0].decode("ascii", "replace")
+                bytes(names_raw[i : i + width]).split(b"\0", 1)[0].decode("ascii", "replace")
                 for i in range(0, len(names_raw), width)
             ]
             self.check_count(count * max(1, len(fields)))
@@ -171,7 +176,7 @@ def load(data: bytes) -> dict[str, Any]:
         raise MatFileError("no MAT-file endian indicator (not a level-5 MAT-file)")
     if struct.unpack(order + "H", version)[0] != 0x0100:
         raise MatFileError("unsupported MAT-file version")
-    reader = _Reader(data[128:], order)
+    reader = _Reader(memoryview(data)[128:], order)
     variables = {}
     try:
         while not reader.done():
