@@ -79,6 +79,8 @@ def test_resize_batch_refuses_mixed_channels():
 def test_resize_batch_refuses_bad_threads():
     with pytest.raises(ValueError, match="threads must be a positive int"):
         imagenet32.resize_batch([np.zeros((4, 4), np.uint8)], [2], threads=0)
+    (out,) = imagenet32.resize_batch([np.zeros((4, 4), np.uint8)] * 3, [2], threads=2**40)  # as many as there are
+    assert out.shape == (3, 2, 2)
 
 
 def test_resize_batch_refuses_a_stack_over_the_limit():

@@ -170,6 +170,9 @@ def test_mks_filters_need_pillow_13():
 def test_reduce_arguments():
     with pytest.raises(ValueError, match="factor must be at least 1"):
         imagenet32.reduce(RGB, 0)
+    for huge in (2**31, (3, 2**64)):  # Pillow: OverflowError from its C int
+        with pytest.raises(ValueError, match="factor must be at most 2\\^31 - 1"):
+            imagenet32.reduce(RGB, huge)
     with pytest.raises(TypeError, match="factor must be an int or a pair of ints"):
         imagenet32.reduce(RGB, (2, 2.5))
     with pytest.raises(TypeError, match="factor must be an int or a pair of ints"):

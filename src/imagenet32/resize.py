@@ -501,7 +501,11 @@ def resize_batch(
             raise ValueError(f"{len(prepared)} images resized to {w}x{h} need a {stacked / 2**30:.1f} GiB stack "
                              f"(limit {MAX_OUTPUT_BYTES / 2**30:.0f} GiB)")
     gap = _gap(reducing_gap, rel)
+    threads = min(threads, max(1, len(prepared)))  # no more threads than images (and within a C int)
     return _core.resize8_batch(prepared, size_list, gap, bool(alpha), f, rel.rules, _simd(simd), threads)
+
+
+_INT_MAX = 2**31 - 1
 
 
 def _factor(factor: Any) -> tuple[int, int]:
@@ -518,6 +522,8 @@ def _factor(factor: Any) -> tuple[int, int]:
         raise TypeError(f"factor must be an int or a pair of ints, not {factor!r}") from None
     if fx < 1 or fy < 1:
         raise ValueError(f"factor must be at least 1, got {factor!r}")
+    if max(fx, fy) > _INT_MAX:
+        raise ValueError(f"factor must be at most 2^31 - 1 (a C int, as in Pillow), got {factor!r}")
     return fx, fy
 
 
