@@ -220,3 +220,14 @@ def test_meta_mat_ids_are_whole_and_unique(tmp_path):
         scipy_io.savemat(tmp_path / "meta.mat", {"synsets": synsets})
         with pytest.raises(DevkitError, match=match):
             load_devkit(tmp_path / "meta.mat")
+
+
+def test_a_ground_truth_a_line_off_from_the_official_one_is_an_error(tmp_path):
+    """Line i labels image i: a line missing from the 50,000 would shift every later label."""
+    for lines, ok in ((50_000, True), (49_999, False), (50_002, False), (40, True)):
+        write_kit(tmp_path, ["n00000001", "n00000002"], [1 + i % 2 for i in range(lines)])
+        if ok:
+            assert len(load_devkit(tmp_path).val_labels) == lines
+        else:
+            with pytest.raises(DevkitError, match=f"{lines} lines, where ILSVRC2012's has 50000"):
+                load_devkit(tmp_path)
