@@ -620,6 +620,19 @@ def test_cli_build_and_errors(tree, tmp_path, capsys):
     assert "unknown filter 'gaussian'" in capsys.readouterr().err
 
 
+def test_demo_refuses_what_it_cannot_use_and_leaves_nothing_behind(tmp_path, capsys, monkeypatch):
+    (tmp_path / "afile").write_text("")
+    for out in ("afile", "afile/sub"):
+        assert main(["demo", str(tmp_path / out)]) == 2  # a message, not a traceback
+    assert main(["demo", str(tmp_path / "d"), "--workers", "0"]) == 2
+    assert not (tmp_path / "d").exists()  # checked before anything was made
+    module = sys.modules["imagenet32.demo"]
+    monkeypatch.setattr(module, "build", lambda *args, **kwargs: (_ for _ in ()).throw(KeyboardInterrupt))
+    assert main(["demo", str(tmp_path / "d"), "--workers", "1"]) == 130  # stopped part way
+    assert list((tmp_path / "d").iterdir()) == []  # so the same command runs again
+    assert "exists and is not an empty folder" in capsys.readouterr().err
+
+
 def test_installed_command_runs_the_demo(tmp_path):
     command = Path(sys.executable).with_name("imagenet32")  # the installed console script
     result = subprocess.run([str(command), "demo", str(tmp_path / "demo"), "--workers", "1"], capture_output=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -186,6 +187,39 @@ def test_info_takes_relative_and_absolute_paths_together(complete, capsys, monke
     monkeypatch.chdir(folder.parent)
     code, out = run(capsys, "info", str(folder / "train_data_batch_1"), f"{folder.name}/val_data")
     assert code == 0 and "files:" in out and f"{folder.name}/val_data" in out
+
+
+def test_size_is_checked_against_the_images(complete, capsys):
+    """--size picks among folders named for sizes, and the images must then be of it: a folder
+    named for no size gave OK for images of another."""
+    _, folder = complete
+    code, out = run(capsys, "verify", str(folder), "--size", "4", "--partial")
+    assert code == 1 and "images are 2x2, not --size 4" in out
+    assert run(capsys, "verify", str(folder), "--size", "2")[0] == 0
+
+
+def test_info_gives_a_median_of_two_counts_as_it_is(tmp_path, capsys):
+    p = arrays(np.random.default_rng(41), 2, 0, 4)
+    p.val_labels[:] = [5, 5, 9, 7]  # images per class 2, 1, 1: median 1
+    write(tmp_path / "a", p, train=False)
+    assert "median 1," in run(capsys, "info", str(tmp_path / "a"))[1]
+    p = arrays(np.random.default_rng(42), 2, 0, 10)
+    p.val_labels[:] = [1, 1, 1, 2, 2, 2, 3, 3, 4, 4]  # 3, 3, 2, 2: median 2.5, which was printed as 2
+    write(tmp_path / "b", p, train=False)
+    assert "median 2.5," in run(capsys, "info", str(tmp_path / "b"))[1]
+
+
+def test_a_closed_pipe_ends_the_command_quietly(complete):
+    _, folder = complete
+    command = [sys.executable, "-c", "import sys; from imagenet32.cli import main; sys.exit(main(sys.argv[1:]))",
+               "info", str(folder), "--no-checksums"]
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone (| head, having read enough)
+    try:
+        done = subprocess.run(command, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr and done.returncode == 141, done.stderr
 
 
 def test_info_with_a_devkit_names_classes_and_checks_the_val_order(complete, tmp_path, capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import pickletools
 import signal
 import subprocess
@@ -666,6 +667,23 @@ def test_finds_files_in_zips(dataset, tmp_path):
     archive.rename(shelf / archive.name)
     zip_folder(val, shelf / "Imagenet4_val.zip")
     assert len(find_data_files(shelf)) == 11  # zips are opened when nothing lies loose
+    # One split unpacked beside the other's zip: both; beside its own zip: no clash.
+    (shelf / "Imagenet4_val.zip").unlink()
+    shutil.copytree(val, shelf / "Imagenet4_val")
+    assert names(find_data_files(shelf)) == [f"train_data_batch_{i}" for i in range(1, 11)] + ["val_data"]
+    zip_folder(val, shelf / "Imagenet4_val.zip")
+    found = find_data_files(shelf)
+    assert len(found) == 11 and found[-1].member is None  # the unpacked copy
+    with zipfile.ZipFile(shelf / "odd.zip", "w") as z:  # members zipfile cannot unpack: a FormatError
+        z.writestr("val_data", b"x", compress_type=zipfile.ZIP_DEFLATED)
+    raw = bytearray((shelf / "odd.zip").read_bytes())
+    central = int.from_bytes(raw[-6:-2], "little")  # the end record's offset of the central directory
+    for at in (8, central + 10):  # the method, in the local header and in the central directory
+        raw[at : at + 2] = (9).to_bytes(2, "little")  # Deflate64, which Windows writes
+    (shelf / "odd.zip").write_bytes(bytes(raw))
+    (odd,) = find_data_files(shelf / "odd.zip")
+    with pytest.raises(FormatError, match="cannot read .*compression method"):
+        read_batch(odd)
 
 
 def test_two_copies_of_a_file_are_an_error(dataset, tmp_path):

@@ -80,6 +80,11 @@ def _sha256(source: DataFile) -> str:
     return digest.hexdigest()
 
 
+def _number(value: float) -> str:
+    """A count, or the half a median of an even number of counts may be."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
 def _scan(
     paths: PathArg | Sequence[PathArg], *, size: int | None, strict: bool, sums: bool, checksums: bool,
     progress: Progress | None,
@@ -93,6 +98,8 @@ def _scan(
     for number, source in enumerate(files, 1):
         try:
             batch = read_batch(source, strict=strict)
+            if size is not None and batch.size != size:
+                raise FormatError(f"{source.name}: images are {batch.size}x{batch.size}, not --size {size}")
             summary = FileSummary(
                 source.name, source.split, source.index, source.fmt, source.nbytes, len(batch), batch.size,
                 batch.labels, batch.mean, batch.data.sum(axis=0, dtype=np.uint64) if sums else None,
@@ -225,7 +232,7 @@ def _split_lines(split: str, files: list[FileSummary], kit: Devkit | None) -> li
     fewest, most = int(np.argmin(np.where(counts > 0, counts, rows + 1))) + 1, int(np.argmax(counts)) + 1
     lines.append(
         f"  {present.size} of {NUM_CLASSES} classes present; images per class: min {present.min():,}, "
-        f"median {np.median(present):,.0f}, mean {present.mean():,.1f}, max {present.max():,}"
+        f"median {_number(np.median(present))}, mean {present.mean():,.1f}, max {present.max():,}"
     )
     if kit is not None:
         lines.append(f"  fewest: {_class(kit, fewest)}; most: {_class(kit, most)}")

@@ -9,6 +9,7 @@ class map whose IDs are not in sorted-WNID order, as in the real devkit.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,9 +128,38 @@ def preview(datasets: Path, out_png: Path, count: int = 12, cell: int = 64) -> P
 
 def run_demo(out: str | Path = "imagenet32-demo", workers: int | None = None, progress: bool = True) -> int:
     out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        print(f"imagenet32 demo: {out} exists and is not empty; give another folder", file=sys.stderr)
+    try:
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            print(f"imagenet32 demo: {out} exists and is not an empty folder; give another folder", file=sys.stderr)
+            return 2
+        if workers is not None and workers < 1:
+            print(f"imagenet32 demo: --workers must be at least 1, got {workers}", file=sys.stderr)
+            return 2
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"imagenet32 demo: {out}: {error.strerror or error}", file=sys.stderr)
         return 2
+    # Stopped or failed part way, the folder (empty or new before) is emptied again, so
+    # that the same command runs again.
+    try:
+        code = _demo(out, workers, progress)
+    except BaseException:
+        _empty(out)
+        raise
+    if code:
+        _empty(out)
+    return code
+
+
+def _empty(folder: Path) -> None:
+    for made in folder.iterdir():
+        if made.is_dir():
+            shutil.rmtree(made, ignore_errors=True)
+        else:
+            made.unlink(missing_ok=True)
+
+
+def _demo(out: Path, workers: int | None, progress: bool) -> int:
     tree = make_demo_tree(out / "imagenet")
     print(f"made a small ImageNet-like tree in {out / 'imagenet'}: {len(CLASSES)} classes, "
           f"{len(CLASSES) * len(SHAPES) + 1} train files (grayscale, CMYK, PNG-named-JPEG, one truncated), "

@@ -466,7 +466,8 @@ class DataFile:
             else:
                 with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as stream:
                     yield stream
-        except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as error:
+        # zipfile: NotImplementedError for compression it lacks (Deflate64), RuntimeError for encryption.
+        except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError) as error:
             raise FormatError(f"{self.name}: cannot read ({error})") from None
 
 
@@ -518,10 +519,16 @@ def _files_in(path: Path, size: int | None) -> list[DataFile]:
         loose = [p for p in sorted(path.rglob("*")) if _FILE_NAME.fullmatch(p.name) and p.is_file()]
         if size is not None:
             loose = [p for p in loose if _named_size(p.relative_to(path).parts[:-1]) in (None, size)]
-        if loose:
-            return [DataFile(p) for p in loose]
-        # Only when no files are lying loose, so an archive next to its unpacked copy is no clash.
-        return [f for z in sorted(path.glob("*.zip")) if z.is_file() and _is_archive(z) for f in _zip_files(z, size)]
+        files = [DataFile(p) for p in loose]
+        # The zips' files that are not lying loose too: an archive next to its unpacked copy is no
+        # clash, and one next to another split's unpacked folder is not left out.
+        unpacked = {(_named_size(p.relative_to(path).parts[:-1]), f.split, f.index) for p, f in zip(loose, files)}
+        for archive in sorted(path.glob("*.zip")):
+            if archive.is_file() and _is_archive(archive):
+                files += [f for f in _zip_files(archive, size)
+                          if (_named_size([archive.name, *_member_path(f.member or "").parts[:-1]]), f.split, f.index)
+                          not in unpacked]
+        return files
     if path.is_file():
         return _zip_files(path, size) if _is_archive(path) else [DataFile(path)]
     raise FormatError(f"{path}: no such file or folder")
@@ -545,8 +552,8 @@ def _as_paths(paths: PathArg | Sequence[PathArg]) -> list[Path]:
 
 
 def find_data_files(paths: PathArg | Sequence[PathArg], size: int | None = None) -> list[DataFile]:
-    """The dataset files under one or more paths: folders (searched recursively; zips in
-    the folder are opened when it holds no loose files), zips of dataset files, and single
+    """The dataset files under one or more paths: folders (searched recursively, and the
+    zips in them for the files not lying there unpacked too), zips of dataset files, and single
     pickle or .npz files. Train files come first, by batch number, then val.
 
     With ``size``, files under folders or zips named for another size (``Imagenet64_val``)
