@@ -55,3 +55,39 @@ def test_resize_many_and_batch_never_crash(array, size_list, name, gap):
             call()
         except (TypeError, ValueError):
             pass
+
+
+# The readers of untrusted files: any damage gives FormatError, in bounded memory.
+
+def _small_batch(protocol: int) -> bytes:
+    import pickle
+
+    rng = np.random.default_rng(protocol)
+    content = {"data": rng.integers(0, 256, (3, 12), dtype=np.uint8),
+               "labels": [1, 2, np.int64(3)] if protocol == 2 else [1, 2, 3], "mean": rng.random(12) * 255}
+    return pickle.dumps(content, protocol=protocol)
+
+
+@given(protocol=st.sampled_from([0, 2, 4, 5]), edits=st.lists(st.tuples(st.integers(0, 2**20), st.integers(0, 255)),
+                                                           max_size=4), cut=st.one_of(st.none(), st.integers(0, 2**20)))
+def test_damaged_pickles_are_format_errors_in_bounded_memory(tmp_path_factory, protocol, edits, cut):
+    import tracemalloc
+
+    from imagenet32.formats import FormatError, read_batch
+
+    raw = bytearray(_small_batch(protocol))
+    for at, value in edits:
+        raw[at % len(raw)] = value
+    if cut is not None:
+        raw = raw[: cut % (len(raw) + 1)]
+    path = tmp_path_factory.mktemp("fuzz") / "val_data"
+    path.write_bytes(bytes(raw))
+    tracemalloc.start()
+    try:
+        read_batch(path)
+    except FormatError:
+        pass
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peak < 16 << 20, peak

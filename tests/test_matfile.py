@@ -57,6 +57,26 @@ def test_damaged_files_raise_mat_file_error(junk, cut):
             pass
 
 
+def _synsets_like(compress: bool) -> bytes:
+    records = np.zeros((3, 1), dtype=[("ILSVRC2012_ID", "O"), ("WNID", "O"), ("words", "O"), ("num_children", "O")])
+    for i in range(3):
+        records[i, 0] = (float(i + 1), f"n0000000{i}", f"thing {i}", 0.0 if i else 2.0)
+    return saved({"synsets": records, "names": np.array(["ab", "cd"])}, compress)
+
+
+@given(compress=st.booleans(), edits=st.lists(st.tuples(st.integers(0, 2**20), st.integers(0, 255)), min_size=1,
+                                              max_size=3))
+def test_byte_flips_in_a_meta_mat_give_mat_file_error_or_a_value(compress, edits):
+    """Random mutation of a real meta.mat found a ValueError 9 times in 400 (a char matrix)."""
+    data = bytearray(_synsets_like(compress))
+    for at, value in edits:
+        data[128 + at % (len(data) - 128)] = value  # past the text header, which is not read
+    try:
+        matfile.load(bytes(data))
+    except matfile.MatFileError:
+        pass
+
+
 # Hand-made elements (MAT-File Format, level 5): what a damaged or crafted meta.mat may hold.
 HEADER = b"crafted".ljust(124, b" ") + struct.pack("<H", 0x0100) + b"IM"
 
