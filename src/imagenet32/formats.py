@@ -577,7 +577,7 @@ def find_data_files(paths: PathArg | Sequence[PathArg], size: int | None = None)
             raise FormatError(f"{f.name}: the format has train batches 1..{TRAIN_BATCHES} only")
         if (f.split, f.index) in seen:
             first = seen[f.split, f.index].name
-            hint = "give only one" if size is not None else "give only one, or size=S to pick a size"
+            hint = "give only one" if size is not None else "give only one, or size=S to pick a size (--size S on the command line)"
             raise FormatError(f"two copies of one dataset file: {first} and {f.name}; {hint}")
         seen[f.split, f.index] = f
     return sorted(found, key=lambda f: (f.split != "train", f.split is None, f.index or 0, f.name))

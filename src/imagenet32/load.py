@@ -267,7 +267,7 @@ def select_files(
     chosen = [f for f in found if f.split == split]
     if not chosen:
         others = ", ".join(f.basename for f in found)
-        raise FormatError(f"{_where(path)}: no {split} files (found {others}); pass split='{found[0].split}'")
+        raise FormatError(f"{_where(path)}: no {split} files (found {others}); pass split='{found[0].split}' (--split {found[0].split})")
     if split == "val":
         if batches is not None:
             raise ValueError("batches picks train batches; the val split is one file")
