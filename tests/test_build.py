@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from PIL import Image
 from imagenet32 import formats
 from imagenet32.build import BuildError, build
 from imagenet32.cli import main
+from imagenet32.decode import DecodeError
 from imagenet32.demo import make_demo_tree
 
 SIZES = [8, 16, 32, 64]
@@ -425,6 +427,83 @@ def test_skipped_csv_names_this_builds_files_after_another_build_in_the_process(
     build(train, None, devkit, tmp_path / "out2", sizes=[8], workers=2, progress=False)
     lines = (tmp_path / "out2" / "skipped.csv").read_text().splitlines()
     assert lines[1:] == [f"train,{bad},not an image Pillow can read"]
+
+
+def test_a_file_rewritten_from_other_rows_is_not_kept_by_an_older_log_line(tmp_path, monkeypatch):
+    """Run 1 writes files 1-7 from row set R1 and stops; run 2 cannot read one image (row set R2),
+    rewrites files 1-3 and stops; run 3 reads every image again (R1). The log's older lines
+    still named files 1-3 with R1, so run 3 kept run 2's files (27 rows of 30)."""
+    module = sys.modules["imagenet32.build"]
+    train, devkit = big_tree(tmp_path, count=30)
+    build(train, None, devkit, tmp_path / "whole", sizes=[8], workers=1, progress=False)
+    expected = json.loads((tmp_path / "whole" / "manifest.json").read_text())["sha256"]
+    write, decode = formats.write_pending, module.decode_rgb
+
+    def stopping_at(n):
+        calls = []
+
+        def write_pending(path, *args):
+            calls.append(path)
+            if len(calls) == n:
+                raise KeyboardInterrupt
+            return write(path, *args)
+        return write_pending
+
+    def unreadable(path, *args):
+        if path.endswith(os.sep + "4.JPEG"):
+            raise DecodeError("cannot read: a passing I/O error")
+        return decode(path, *args)
+
+    out = tmp_path / "out"
+    for n, reader, resume in ((8, decode, False), (4, unreadable, True)):
+        monkeypatch.setattr(formats, "write_pending", stopping_at(n))
+        monkeypatch.setattr(module, "decode_rgb", reader)
+        with pytest.raises(KeyboardInterrupt):
+            build(train, None, devkit, out, sizes=[8], workers=1, progress=False, resume=resume)
+    monkeypatch.setattr(formats, "write_pending", write)
+    monkeypatch.setattr(module, "decode_rgb", decode)
+    build(train, None, devkit, out, sizes=[8], workers=1, progress=False, resume=True)
+    assert json.loads((out / "manifest.json").read_text())["sha256"] == expected
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_two_builds_at_once_in_one_process(tmp_path):
+    """Builds that run their tasks themselves (one worker) shared the module's job and caches."""
+    import threading
+
+    trees = [big_tree(tmp_path / name, count=count) for name, count in (("a", 20), ("b", 13))]
+    alone = []
+    for i, (train, devkit) in enumerate(trees):
+        build(train, None, devkit, tmp_path / f"alone{i}", sizes=[8, 16], workers=1, progress=False)
+        alone.append(json.loads((tmp_path / f"alone{i}" / "manifest.json").read_text())["sha256"])
+    errors = []
+
+    def run(i):
+        try:
+            for _ in range(3):
+                out = tmp_path / f"together{i}"
+                shutil.rmtree(out, ignore_errors=True)
+                train, devkit = trees[i]
+                build(train, None, devkit, out, sizes=[8, 16], workers=1, progress=False)
+                assert json.loads((out / "manifest.json").read_text())["sha256"] == alone[i]
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+
+
+def test_a_retired_work_folder_left_behind_does_not_block_builds(tmp_path):
+    train, devkit = big_tree(tmp_path, count=6)
+    out = tmp_path / "out"
+    (out / ".imagenet32-build.old" / "sub").mkdir(parents=True)  # a removal stopped part way, then rm -r out/*
+    (out / ".imagenet32-build.old" / "sub" / "train.paths").write_bytes(b"x")
+    build(train, None, devkit, out, sizes=[8], workers=1, progress=False)
+    assert sorted(p.name for p in out.iterdir()) == ["Imagenet8_train", "manifest.json", "skipped.csv"]
 
 
 def test_resume_refuses_different_options(tmp_path):

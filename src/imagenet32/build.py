@@ -281,17 +281,6 @@ class _Job:
         return _outputs(self.filters, self.sizes)
 
 
-_job: _Job | None = None
-_inputs: dict[str, tuple[np.ndarray, bytes, np.ndarray]] = {}
-_scratch = Scratch()  # this worker's decoded pixels, one image at a time
-
-
-def _worker_start(job: _Job) -> None:
-    global _job
-    _job = job
-    _inputs.clear()
-
-
 def _read_inputs(split: Split) -> tuple[np.ndarray, bytes, np.ndarray]:
     """The split's path list (its bytes and where each NUL-ended entry starts, for Split.path)
     and its order."""
@@ -300,43 +289,60 @@ def _read_inputs(split: Split) -> tuple[np.ndarray, bytes, np.ndarray]:
     return np.concatenate(([0], ends)).astype(np.int64), blob, np.array(split.order())
 
 
-def _split_inputs(split: Split) -> tuple[np.ndarray, bytes, np.ndarray]:
-    """_read_inputs once per worker and job (_worker_start clears what an earlier job read)."""
-    cached = _inputs.get(split.name)
-    if cached is None:
-        cached = _inputs[split.name] = _read_inputs(split)
-    return cached
+class _Worker:
+    """What a worker keeps from task to task of one job: the job, each split's path list and
+    order (read once), and a buffer for decoded pixels. One per worker process, or one per
+    build that runs its tasks itself (two such builds in one process must not share it)."""
+
+    def __init__(self, job: _Job) -> None:
+        self.job = job
+        self.inputs: dict[str, tuple[np.ndarray, bytes, np.ndarray]] = {}
+        self.scratch = Scratch()
+
+    def work(self, task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, str]]]:
+        """Decode, resize and pack staging rows [start, end) of a split."""
+        name, start, end = task
+        job = self.job
+        split = job.splits[name]
+        rel = release(job.pillow)
+        if name not in self.inputs:
+            self.inputs[name] = _read_inputs(split)
+        offsets, blob, order = self.inputs[name]
+        outputs = job.outputs  # each filter's sizes in turn, as the loop below makes them
+        buffers = [np.zeros((end - start, o.row_bytes), dtype=np.uint8) for o in outputs]
+        skipped = []
+        for i, index in enumerate(order[start:end].tolist()):
+            try:
+                rgb = decode_rgb(split.path(index, offsets, blob), rel, self.scratch).pixels
+            except DecodeError as error:
+                skipped.append((start + i, str(error)))
+                continue
+            resized = [out for f in job.filters for out in resize_many(rgb, job.sizes, filter=f, pillow=job.pillow)]
+            for out, buffer in zip(resized, buffers):
+                pack_planes(out, buffer[i])
+        for output, buffer in zip(outputs, buffers):
+            fd = os.open(split.stage_file(output), os.O_WRONLY)
+            try:
+                view, at = memoryview(buffer).cast("B"), start * output.row_bytes
+                while view:  # a regular file takes it all at once, but a short write must not lose rows
+                    written = os.pwrite(fd, view, at)
+                    view, at = view[written:], at + written
+            finally:
+                os.close(fd)
+        return name, start, end, skipped
 
 
-def _work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, str]]]:
-    """Decode, resize and pack staging rows [start, end) of a split."""
-    name, start, end = task
-    assert _job is not None
-    split = _job.splits[name]
-    rel = release(_job.pillow)
-    offsets, blob, order = _split_inputs(split)
-    outputs = _job.outputs  # each filter's sizes in turn, as the loop below makes them
-    buffers = [np.zeros((end - start, o.row_bytes), dtype=np.uint8) for o in outputs]
-    skipped = []
-    for i, index in enumerate(order[start:end].tolist()):
-        try:
-            rgb = decode_rgb(split.path(index, offsets, blob), rel, _scratch).pixels
-        except DecodeError as error:
-            skipped.append((start + i, str(error)))
-            continue
-        resized = [out for f in _job.filters for out in resize_many(rgb, _job.sizes, filter=f, pillow=_job.pillow)]
-        for out, buffer in zip(resized, buffers):
-            pack_planes(out, buffer[i])
-    for output, buffer in zip(outputs, buffers):
-        fd = os.open(split.stage_file(output), os.O_WRONLY)
-        try:
-            view, at = memoryview(buffer).cast("B"), start * output.row_bytes
-            while view:  # a regular file takes it all at once, but a short write must not lose rows
-                written = os.pwrite(fd, view, at)
-                view, at = view[written:], at + written
-        finally:
-            os.close(fd)
-    return name, start, end, skipped
+_pool_worker: _Worker | None = None  # a worker process's
+
+
+def _pool_start(job: _Job) -> None:
+    global _pool_worker
+    _pool_worker = _Worker(job)
+
+
+def _pool_work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, str]]]:
+    assert _pool_worker is not None
+    return _pool_worker.work(task)
 
 
 # ---------------------------------------------------------------- progress
@@ -375,15 +381,15 @@ class Progress:
 
 def _run_tasks(job: _Job, tasks: list[tuple[str, int, int]], workers: int) -> Iterator[tuple]:
     if workers <= 1:
-        _worker_start(job)
+        worker = _Worker(job)
         for task in tasks:
-            yield _work(task)
+            yield worker.work(task)
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_worker_start,
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_pool_start,
                                initargs=(job,))
     try:
-        for done in as_completed([pool.submit(_work, task) for task in tasks]):
+        for done in as_completed([pool.submit(_pool_work, task) for task in tasks]):
             yield done.result()
     except BrokenProcessPool:  # a pool of processes would wait for its lost task for ever
         raise BuildError("a worker process died (killed, or crashed on a file): the rows finished before it are "
@@ -522,7 +528,10 @@ def _write_outputs(out: Path, work: Path, splits: dict[str, Split], status: dict
     # write them again. Not made durable: after a crash a missing or cut line only
     # means rewriting a file, and files are whole either way.
     log = work / "finished.log"
-    finished = set(log.read_text(encoding="utf-8").splitlines()) if log.exists() else set()
+    finished: dict[str, str] = {}  # file -> the row set it was last written from (a later line wins)
+    for line in log.read_text(encoding="utf-8").splitlines() if log.exists() else []:
+        written, _, rows = line.rpartition(" ")
+        finished[written] = rows
     # Each line also names the rows the file was made from: a resumed build may redo rows
     # (those after its last checkpoint) and, if a file read differently this time, get
     # another row set, when every file must be written again from it.
@@ -547,11 +556,10 @@ def _write_outputs(out: Path, work: Path, splits: dict[str, Split], status: dict
                     mean = None
                     batches = [(folder / formats.val_name(fmt), 0, len(ok))]
                 for path, lo, hi in batches:
-                    key = f"{path.relative_to(out)} {row_set}"
-                    if key in finished and path.exists():
+                    formats.remove_partial_writes(path)  # a write killed in an earlier run
+                    if finished.get(str(path.relative_to(out))) == row_set and path.exists():
                         digests[path] = _sha256(path)
                         continue
-                    formats.remove_partial_writes(path)  # a write killed in an earlier run
                     rows = ok[lo:hi]
                     data = formats.RowBlocks((len(rows), output.row_bytes), lambda: _rows(split, output, rows))
                     pending = formats.write_pending(path, data, labels[lo:hi], mean, fmt)
@@ -560,7 +568,7 @@ def _write_outputs(out: Path, work: Path, splits: dict[str, Split], status: dict
                     except BaseException:
                         pending.discard()
                         raise
-                    committer.submit(pending, key)
+                    committer.submit(pending, f"{path.relative_to(out)} {row_set}")
     return digests
 
 
@@ -660,6 +668,7 @@ def _remove_work(out: Path) -> None:
     """Remove a finished build's work folder, first renamed, so that a stop part way leaves no
     half-removed work folder for --resume to find."""
     retired = out / RETIRED
+    shutil.rmtree(retired, ignore_errors=True)  # one an earlier build left
     if (out / WORK_DIR).exists():
         os.replace(out / WORK_DIR, retired)
     shutil.rmtree(retired, ignore_errors=True)
@@ -765,7 +774,7 @@ def build(
     reasons = _skipped_reasons(work / "skipped.jsonl")
     skipped_rows = []
     for name, split in splits.items():
-        offsets, blob, order = _read_inputs(split)  # not the workers' cache: this process may be none
+        offsets, blob, order = _read_inputs(split)
         for row in np.flatnonzero(checkpoint.status[name] == SKIPPED):
             path = split.path(int(order[row]), offsets, blob)
             skipped_rows.append((name, path, reasons.get((name, int(row)), "unknown")))
