@@ -497,6 +497,26 @@ def test_two_builds_at_once_in_one_process(tmp_path):
     assert not errors, errors
 
 
+@pytest.mark.skipif(os.name != "posix", reason="fcntl's advisory locks")
+def test_a_second_build_into_a_busy_out_is_refused(tmp_path):
+    """While a build runs in OUT (it holds OUT/.imagenet32-build.lock), another one there, fresh
+    or --resume, is refused instead of removing the first one's work folder."""
+    import fcntl
+
+    train, devkit = big_tree(tmp_path, count=6)
+    out = tmp_path / "out"
+    out.mkdir()
+    handle = os.open(out / ".imagenet32-build.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # as a running build holds it
+        with pytest.raises(BuildError, match="another build is running there"):
+            build(train, None, devkit, out, sizes=[8], workers=1, progress=False)
+    finally:
+        os.close(handle)
+    build(train, None, devkit, out, sizes=[8], workers=1, progress=False)
+    assert sorted(p.name for p in out.iterdir()) == ["Imagenet8_train", "manifest.json", "skipped.csv"]
+
+
 def test_a_retired_work_folder_left_behind_does_not_block_builds(tmp_path):
     train, devkit = big_tree(tmp_path, count=6)
     out = tmp_path / "out"

@@ -36,6 +36,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -56,6 +57,7 @@ DEFAULT_SIZES = (8, 16, 32, 64)
 WORK_DIR = ".imagenet32-build"
 PREPARING = WORK_DIR + ".new"  # the work folder until it is complete
 RETIRED = WORK_DIR + ".old"  # a finished build's work folder, being removed
+LOCK = WORK_DIR + ".lock"  # held while a build runs
 CHUNK = 64  # rows per task; a task's rows are consecutive in the staging files
 # How often row status is saved; a resumed build redoes at most this much work.
 CHECKPOINT_SECONDS = float(os.environ.get("IMAGENET32_CHECKPOINT_SECONDS", "5"))
@@ -641,6 +643,63 @@ def _check_out(out: Path, inputs: dict[str, str | Path | None]) -> None:
             raise BuildError(f"--out {out} is inside {option} {folder}; choose a folder outside it")
 
 
+def _check_state(out: Path, resume: bool) -> bool:
+    """Whether ``out`` holds a finished build; an error where it holds what the options do not fit."""
+    work = out / WORK_DIR
+    finished = (out / "manifest.json").exists()
+    if finished and not resume:
+        raise BuildError(f"{out} already holds a finished build; choose another --out or remove it")
+    if not finished and work.exists() != resume:
+        if work.exists():
+            raise BuildError(f"{out} holds an unfinished build: continue it with --resume, or remove {work}")
+        stopped = " (one was stopped while being prepared, before any work: run it without --resume)"
+        raise BuildError(f"--resume: {out} has no build to resume{stopped if (out / PREPARING).exists() else ''}")
+    return finished
+
+
+# Lock files this process holds open. A forked worker closes its copies at once: flock's
+# lock belongs to the open file, so a worker outliving its build would keep OUT locked.
+_held_locks: set[int] = set()
+
+
+def _release_locks_in_child() -> None:
+    for handle in _held_locks:
+        os.close(handle)
+    _held_locks.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_release_locks_in_child)
+
+
+@contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """One build at a time in ``out``: a second is refused, not let to remove the first's work
+    folder (an advisory file lock, where the system has one; the file goes when a build ends)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    lock = out / LOCK
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as error:
+        raise BuildError(f"--out {out}: cannot create ({error.strerror or error})") from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise BuildError(f"{out}: another build is running there") from None
+        _held_locks.add(handle)
+        yield
+        lock.unlink(missing_ok=True)
+    finally:
+        _held_locks.discard(handle)
+        os.close(handle)
+
+
 def _recorded_plan(path: Path, key: str | None = None) -> object:
     """The plan a build recorded (plan.json, or the manifest's ``plan``); None if unreadable."""
     try:
@@ -716,14 +775,7 @@ def build(
     options = _Options(str(Path(train).resolve()) if train else "", str(Path(val).resolve()) if val else "",
                        [str(Path(p).resolve()) for p in devkit_paths], list(sizes), filters, format, str(rel), labels,
                        seed)
-    finished = (out / "manifest.json").exists()
-    if finished and not resume:
-        raise BuildError(f"{out} already holds a finished build; choose another --out or remove it")
-    if not finished and work.exists() != resume:
-        if work.exists():
-            raise BuildError(f"{out} holds an unfinished build: continue it with --resume, or remove {work}")
-        stopped = " (one was stopped while being prepared, before any work: run it without --resume)"
-        raise BuildError(f"--resume: {out} has no build to resume{stopped if (out / PREPARING).exists() else ''}")
+    finished = _check_state(out, resume)
 
     scanned = {}
     if train is not None:
@@ -732,86 +784,89 @@ def build(
         scanned["val"] = (Path(val), *scan_val(Path(val), kit))
     plan = {"tool": __version__, "options": asdict(options),
             "inputs": {name: _digest(_path_list(paths), lab) for name, (_, paths, lab) in scanned.items()}}
-    if resume and plan != (_recorded_plan(out / "manifest.json", "plan") if finished
-                           else _recorded_plan(work / "plan.json")):
-        raise BuildError(f"--resume: the inputs or options differ from the build in {out} (same --train/--val/"
-                         "--devkit/--sizes/--filter/--format/--pillow/--labels/--seed needed)")
-    if finished:
-        _remove_work(out)  # left if the build was stopped while removing it
-        manifest = json.loads((out / "manifest.json").read_text())
-        return BuildReport(str(out), list(sizes), filters, manifest["counts"], manifest["skipped_counts"], 0.0,
-                           0.0, [str(out / f) for f in manifest["files"]])
     if not resume:
         _check_space(out, sum(len(paths) for _, paths, _ in scanned.values()), outputs)
-        _make_work(out, scanned, plan, outputs, seed)
-    splits = {name: Split(name, root, work, len(paths)) for name, (root, paths, _) in scanned.items()}
+    with _exclusive(out):
+        finished = _check_state(out, resume)  # again: another build may have started or ended meanwhile
+        if resume and plan != (_recorded_plan(out / "manifest.json", "plan") if finished
+                               else _recorded_plan(work / "plan.json")):
+            raise BuildError(f"--resume: the inputs or options differ from the build in {out} (same --train/"
+                             "--val/--devkit/--sizes/--filter/--format/--pillow/--labels/--seed needed)")
+        if finished:
+            _remove_work(out)  # left if the build was stopped while removing it
+            manifest = json.loads((out / "manifest.json").read_text())
+            return BuildReport(str(out), list(sizes), filters, manifest["counts"], manifest["skipped_counts"], 0.0,
+                               0.0, [str(out / f) for f in manifest["files"]])
+        if not resume:
+            _make_work(out, scanned, plan, outputs, seed)
+        splits = {name: Split(name, root, work, len(paths)) for name, (root, paths, _) in scanned.items()}
 
-    status = {name: np.load(s.status_file) for name, s in splits.items()}
-    tasks = [(name, start, min(start + CHUNK, split.count))
-             for name, split in splits.items()
-             for start in range(0, split.count, CHUNK)
-             if (status[name][start : start + CHUNK] == PENDING).any()]
-    total = sum(s.count for s in splits.values())
-    bar = Progress(total, total - sum(end - start for _, start, end in tasks), progress)
-    job = _Job(splits, tuple(filters), tuple(sizes), str(rel))
-    checkpoint = _Checkpoint(splits, status, outputs, work / "skipped.jsonl")
-    try:
-        for name, start, end, skipped in _run_tasks(job, tasks, workers or available_cpus()):
-            checkpoint.record(name, start, end, skipped)
-            bar.advance(end - start)
-    except BaseException:
-        checkpoint.save()  # stopped part way (Ctrl-C, an error): --resume keeps every row done
-        raise
-    finally:
-        checkpoint.close()
-    # All rows done: no checkpoint now. Syncing the staging files once more would only
-    # spare a build killed while writing its outputs the rows of its last CHECKPOINT_SECONDS
-    # (the outputs are synced as they are written; a resumed build checks their row set).
+        status = {name: np.load(s.status_file) for name, s in splits.items()}
+        tasks = [(name, start, min(start + CHUNK, split.count))
+                 for name, split in splits.items()
+                 for start in range(0, split.count, CHUNK)
+                 if (status[name][start : start + CHUNK] == PENDING).any()]
+        total = sum(s.count for s in splits.values())
+        bar = Progress(total, total - sum(end - start for _, start, end in tasks), progress)
+        job = _Job(splits, tuple(filters), tuple(sizes), str(rel))
+        checkpoint = _Checkpoint(splits, status, outputs, work / "skipped.jsonl")
+        try:
+            for name, start, end, skipped in _run_tasks(job, tasks, workers or available_cpus()):
+                checkpoint.record(name, start, end, skipped)
+                bar.advance(end - start)
+        except BaseException:
+            checkpoint.save()  # stopped part way (Ctrl-C, an error): --resume keeps every row done
+            raise
+        finally:
+            checkpoint.close()
+        # All rows done: no checkpoint now. Syncing the staging files once more would only
+        # spare a build killed while writing its outputs the rows of its last CHECKPOINT_SECONDS
+        # (the outputs are synced as they are written; a resumed build checks their row set).
 
-    label_map = kit.sorted_ids() if labels == "sorted" else None
-    digests = _write_outputs(out, work, splits, checkpoint.status, outputs, format, label_map)
-    files = list(digests)
-    reasons = _skipped_reasons(work / "skipped.jsonl")
-    skipped_rows = []
-    for name, split in splits.items():
-        offsets, blob, order = _read_inputs(split)
-        for row in np.flatnonzero(checkpoint.status[name] == SKIPPED):
-            path = split.path(int(order[row]), offsets, blob)
-            skipped_rows.append((name, path, reasons.get((name, int(row)), "unknown")))
-    # Paths as the system gave them: a name that is not UTF-8 keeps its bytes.
-    with open(out / "skipped.csv.tmp", "w", newline="", encoding="utf-8", errors="surrogateescape") as f:
-        writer = csv.writer(f)
-        writer.writerow(["split", "path", "reason"])
-        writer.writerows(skipped_rows)
-    os.replace(out / "skipped.csv.tmp", out / "skipped.csv")
+        label_map = kit.sorted_ids() if labels == "sorted" else None
+        digests = _write_outputs(out, work, splits, checkpoint.status, outputs, format, label_map)
+        files = list(digests)
+        reasons = _skipped_reasons(work / "skipped.jsonl")
+        skipped_rows = []
+        for name, split in splits.items():
+            offsets, blob, order = _read_inputs(split)
+            for row in np.flatnonzero(checkpoint.status[name] == SKIPPED):
+                path = split.path(int(order[row]), offsets, blob)
+                skipped_rows.append((name, path, reasons.get((name, int(row)), "unknown")))
+        # Paths as the system gave them: a name that is not UTF-8 keeps its bytes.
+        with open(out / "skipped.csv.tmp", "w", newline="", encoding="utf-8", errors="surrogateescape") as f:
+            writer = csv.writer(f)
+            writer.writerow(["split", "path", "reason"])
+            writer.writerows(skipped_rows)
+        os.replace(out / "skipped.csv.tmp", out / "skipped.csv")
 
-    counts = {name: int((checkpoint.status[name] == DONE).sum()) for name in splits}
-    skipped_counts = {name: int((checkpoint.status[name] == SKIPPED).sum()) for name in splits}
-    manifest = {
-        "tool": f"imagenet32 {__version__}",
-        "sizes": list(sizes),
-        "counts": counts,
-        "skipped_counts": skipped_counts,
-        "format": format,
-        "label_order": "devkit IDs (1-based, map_clsloc/meta.mat order)" if labels == "devkit"
-        else "sorted WNIDs (1-based)",
-        "labels": labels,
-        "pillow": str(rel),
-        "pillow_behaviour": rel.behaviour,
-        "filters": filters,
-        "resample": ", ".join(f.upper() for f in filters),
-        "seed": seed,
-        "train_order": "shuffled with numpy.random.default_rng(seed).permutation",
-        "val_order": "file-name order",
-        "files": [str(p.relative_to(out)) for p in files],
-        "sha256": {str(p.relative_to(out)): digest for p, digest in digests.items()},
-        "plan": plan,  # the options and a digest of the inputs, which --resume compares
-    }
-    _atomic_write(out / "manifest.json", json.dumps(manifest, indent=2).encode())
-    _remove_work(out)
-    seconds = time.monotonic() - started
-    return BuildReport(str(out), list(sizes), filters, counts, skipped_counts, seconds,
-                       total / seconds if seconds else 0.0, [str(p) for p in files])
+        counts = {name: int((checkpoint.status[name] == DONE).sum()) for name in splits}
+        skipped_counts = {name: int((checkpoint.status[name] == SKIPPED).sum()) for name in splits}
+        manifest = {
+            "tool": f"imagenet32 {__version__}",
+            "sizes": list(sizes),
+            "counts": counts,
+            "skipped_counts": skipped_counts,
+            "format": format,
+            "label_order": "devkit IDs (1-based, map_clsloc/meta.mat order)" if labels == "devkit"
+            else "sorted WNIDs (1-based)",
+            "labels": labels,
+            "pillow": str(rel),
+            "pillow_behaviour": rel.behaviour,
+            "filters": filters,
+            "resample": ", ".join(f.upper() for f in filters),
+            "seed": seed,
+            "train_order": "shuffled with numpy.random.default_rng(seed).permutation",
+            "val_order": "file-name order",
+            "files": [str(p.relative_to(out)) for p in files],
+            "sha256": {str(p.relative_to(out)): digest for p, digest in digests.items()},
+            "plan": plan,  # the options and a digest of the inputs, which --resume compares
+        }
+        _atomic_write(out / "manifest.json", json.dumps(manifest, indent=2).encode())
+        _remove_work(out)
+        seconds = time.monotonic() - started
+        return BuildReport(str(out), list(sizes), filters, counts, skipped_counts, seconds,
+                           total / seconds if seconds else 0.0, [str(p) for p in files])
 
 
 # ---------------------------------------------------------------- command line
