@@ -207,6 +207,9 @@ def test_damaged_and_oversized_archives(tmp_path, monkeypatch):
     monkeypatch.setattr(devkit_module, "_MAX_METADATA_BYTES", 1000)  # a gigabyte of zeros compresses to a megabyte
     with pytest.raises(DevkitError, match="ground_truth.txt is 20000 bytes, too large for a devkit file"):
         load_devkit(tmp_path / "kit.tar.gz")
+    write_kit(tmp_path / "folder", ["n00000001", "n00000002"], [1, 2] * 5000)  # the same files, unpacked
+    with pytest.raises(DevkitError, match="ground_truth.txt: 20000 bytes, too large for a devkit file"):
+        load_devkit(tmp_path / "folder")
 
 
 def test_meta_mat_ids_are_whole_and_unique(tmp_path):

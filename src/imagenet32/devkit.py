@@ -139,12 +139,14 @@ def is_wnid(name: str) -> bool:
     return len(name) == 9 and name[0] == "n" and _is_id(name[1:])
 
 
-def _read_text(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes:
+    """A metadata file's bytes; one far larger than any devkit file is refused unread."""
     try:
-        if path.stat().st_size > _MAX_METADATA_BYTES:
-            raise DevkitError(f"{path}: {path.stat().st_size} bytes, too large for a devkit file")
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        size = path.stat().st_size
+        if size > _MAX_METADATA_BYTES:
+            raise DevkitError(f"{path}: {size} bytes, too large for a devkit file")
+        return path.read_bytes()
+    except OSError as error:
         raise DevkitError(f"{path}: cannot read ({error})") from None
 
 
@@ -291,7 +293,8 @@ def _files_of(path: Path) -> dict[str, bytes | Path]:
                         if name in found:
                             raise DevkitError(f"{path}: two {name} ({member.name} and another); give the one to use")
                         if member.size > _MAX_METADATA_BYTES:
-                            raise DevkitError(f"{path}: {member.name} is {member.size} bytes, too large for a devkit file")
+                            raise DevkitError(f"{path}: {member.name} is {member.size} bytes, too large for a "
+                                              "devkit file")
                         extracted = archive.extractfile(member)
                         if extracted is not None:
                             found[name] = extracted.read()
@@ -325,12 +328,13 @@ def load_devkit(*paths: str | Path) -> Devkit:
         for name, content in _files_of(Path(p)).items():
             files.setdefault(name, content)
 
-    def text(name: str) -> str:
+    def data(name: str) -> bytes:
         content = files[name]
-        if isinstance(content, Path):
-            return _read_text(content)
+        return _read_bytes(content) if isinstance(content, Path) else content
+
+    def text(name: str) -> str:
         try:
-            return content.decode("utf-8")
+            return data(name).decode("utf-8")
         except UnicodeDecodeError:
             raise DevkitError(f"{name}: not UTF-8 text") from None
 
@@ -339,9 +343,7 @@ def load_devkit(*paths: str | Path) -> Devkit:
         wnids, names = parse_class_map(text(CLASS_MAP), CLASS_MAP)
         has_ids = True
     elif META_MAT in files:
-        content = files[META_MAT]
-        data = content.read_bytes() if isinstance(content, Path) else content
-        wnids, names = parse_meta_mat(data, META_MAT)
+        wnids, names = parse_meta_mat(data(META_MAT), META_MAT)
         has_ids = True
     elif KAGGLE_SYNSETS in files:
         wnids, names = parse_kaggle_synsets(text(KAGGLE_SYNSETS), KAGGLE_SYNSETS)

@@ -40,8 +40,8 @@ __all__ = [
     "DataFile",
     "FormatError",
     "PathArg",
-    "RowBlocks",
     "PendingFile",
+    "RowBlocks",
     "UnsafePickleError",
     "batch_sizes",
     "find_data_files",
@@ -449,9 +449,7 @@ class DataFile:
             return self.nbytes // columns
         try:
             with self.open() as stream, zipfile.ZipFile(stream) as archive, archive.open("data.npy") as member:
-                version = np.lib.format.read_magic(member)
-                header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-                shape = header(member)[0]
+                shape = _npy_header(member)[0]
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             raise FormatError(f"{self.name}: not a readable .npz ({type(error).__name__}: {error})") from None
         return int(shape[0]) if len(shape) == 2 else 0  # another shape fails when the file is read
@@ -467,7 +465,8 @@ class DataFile:
                 with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as stream:
                     yield stream
         # zipfile: NotImplementedError for compression it lacks (Deflate64), RuntimeError for encryption.
-        except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError) as error:
+        except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError,
+                RuntimeError) as error:
             raise FormatError(f"{self.name}: cannot read ({error})") from None
 
 
@@ -506,10 +505,14 @@ def _member_path(member: str) -> PurePosixPath:
     return PurePosixPath(member.replace("\\", "/"))
 
 
+def _zipped_size(archive: Path, member: str) -> int | None:
+    """The size a zip member's names (the archive's, its folders') give it, if one."""
+    return _named_size([archive.name, *_member_path(member).parts[:-1]])
+
+
 def _zip_files(path: Path, size: int | None) -> list[DataFile]:
     files = [DataFile(path, m) for m in _zip_members(path) if _FILE_NAME.fullmatch(_member_path(m).name)]
-    named = (_named_size([path.name, *_member_path(f.member or "").parts[:-1]]) for f in files)
-    return [f for f, n in zip(files, named) if size is None or n in (None, size)]
+    return [f for f in files if size is None or _zipped_size(path, f.member or "") in (None, size)]
 
 
 def _files_in(path: Path, size: int | None) -> list[DataFile]:
@@ -526,8 +529,7 @@ def _files_in(path: Path, size: int | None) -> list[DataFile]:
         for archive in sorted(path.glob("*.zip")):
             if archive.is_file() and _is_archive(archive):
                 files += [f for f in _zip_files(archive, size)
-                          if (_named_size([archive.name, *_member_path(f.member or "").parts[:-1]]), f.split, f.index)
-                          not in unpacked]
+                          if (_zipped_size(archive, f.member or ""), f.split, f.index) not in unpacked]
         return files
     if path.is_file():
         return _zip_files(path, size) if _is_archive(path) else [DataFile(path)]
@@ -577,7 +579,8 @@ def find_data_files(paths: PathArg | Sequence[PathArg], size: int | None = None)
             raise FormatError(f"{f.name}: the format has train batches 1..{TRAIN_BATCHES} only")
         if (f.split, f.index) in seen:
             first = seen[f.split, f.index].name
-            hint = "give only one" if size is not None else "give only one, or size=S to pick a size (--size S on the command line)"
+            hint = ("give only one" if size is not None
+                    else "give only one, or size=S to pick a size (--size S on the command line)")
             raise FormatError(f"two copies of one dataset file: {first} and {f.name}; {hint}")
         seen[f.split, f.index] = f
     return sorted(found, key=lambda f: (f.split != "train", f.split is None, f.index or 0, f.name))
@@ -734,7 +737,7 @@ class _SafeUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
     def __init__(self, stream: _Reader, name: str) -> None:
         # latin1 lets numpy rebuild arrays from Python 2 pickles; Python 3 text is UTF-8 anyway.
         super().__init__(stream, encoding="latin1")
-        self._stream, self._name = stream, name
+        self._name = name
 
     def find_class(self, module: str, name: str) -> Any:
         try:
@@ -749,9 +752,9 @@ class _SafeUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
         raise UnsafePickleError(f"{self._name}: refused a persistent reference, which dataset files never hold")
 
     def load_bytearray8(self) -> None:
+        """As Python's, but reading the bytes before making room for them: a corrupt length is
+        refused by the reader, not allocated (and zero-filled) first."""
         (size,) = struct.unpack("<Q", self.read(8))
-        if size > self._stream.size:  # checked before the bytearray is made (and zero-filled)
-            raise pickle.UnpicklingError(f"a bytearray of {size} bytes in a file of {self._stream.size}")
         data = self.read(size)
         self.append(data if isinstance(data, np.ndarray) else bytearray(data))  # both writeable
 
@@ -766,7 +769,7 @@ class _Reader:
     which also keeps zip streams from building them a second time in memory."""
 
     def __init__(self, stream: IO[bytes], size: int) -> None:
-        self._stream, self.size, self._left = stream, size, size
+        self._stream, self._left = stream, size
 
     def read(self, n: int = -1) -> bytes | np.ndarray:
         if n < 0:
@@ -820,6 +823,13 @@ def _unpickle(stream: IO[bytes], name: str, size: int) -> Any:
     return content
 
 
+def _npy_header(stream: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """The shape, Fortran order and dtype of the .npy array whose bytes start the stream."""
+    version = np.lib.format.read_magic(stream)
+    header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    return header(stream)
+
+
 def _mapped_npz_data(path: Path) -> np.ndarray | None:
     """The ``data`` array of an .npz on disk as a read-only memory map, when it is stored
     uncompressed in C order (as numpy's savez writes it); None otherwise."""
@@ -834,9 +844,7 @@ def _mapped_npz_data(path: Path) -> np.ndarray | None:
             return None
         name_length, extra_length = struct.unpack("<HH", local[26:30])
         stream.seek(info.header_offset + 30 + name_length + extra_length)
-        version = np.lib.format.read_magic(stream)
-        header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, fortran, dtype = header(stream)
+        shape, fortran, dtype = _npy_header(stream)
         offset = stream.tell()
     if fortran or dtype != np.uint8 or len(shape) != 2 or offset + math.prod(shape) > path.stat().st_size:
         return None

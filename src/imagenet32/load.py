@@ -267,7 +267,8 @@ def select_files(
     chosen = [f for f in found if f.split == split]
     if not chosen:
         others = ", ".join(f.basename for f in found)
-        raise FormatError(f"{_where(path)}: no {split} files (found {others}); pass split='{found[0].split}' (--split {found[0].split})")
+        other = found[0].split
+        raise FormatError(f"{_where(path)}: no {split} files (found {others}); pass split='{other}' (--split {other})")
     if split == "val":
         if batches is not None:
             raise ValueError("batches picks train batches; the val split is one file")
