@@ -48,6 +48,12 @@ def main(path: str) -> None:
         if ours is None:
             for competitor, bench in entries.items():
                 print(f"| {group} | | {competitor} | {bench['stats']['median'] * 1e6:.1f} us | | |")
+    for bench in data["benchmarks"]:
+        info = bench.get("extra_info", {})
+        if "paired build/decode (median of rounds)" in info:
+            print(f"\n{bench['name']}: build rounds {info['paired build rounds (s)']} s, each after a Pillow "
+                  f"decoding of {info['paired Pillow decode rounds (s)']} s: build/decode "
+                  f"{info['paired build/decode (median of rounds)']:.2f}x (median of the rounds' ratios)")
 
 
 if __name__ == "__main__":
