@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import imagenet32
-from imagenet32.decode import DecodeError, Scratch, _read, cmyk_to_rgb, decode_rgb
+from imagenet32.decode import DecodeError, Scratch, _plain_jpeg, _read, cmyk_to_rgb, decode_rgb
 
 NEW, OLD = imagenet32.release("13.0"), imagenet32.release("4.1")
 PILLOW_IMAGES = os.environ.get("IMAGENET32_PILLOW_IMAGES")  # Tests/images of Pillow's sdist (.ci/run fetches it)
@@ -151,7 +151,9 @@ def test_exif_orientation_is_not_applied(tmp_path):
     exif[0x0112] = 6  # rotate 90
     path = tmp_path / "rotated.JPEG"
     im.save(path, "JPEG", exif=exif.tobytes())
-    assert decode_rgb(path, NEW).pixels.shape == (6, 4, 3)
+    decoded = decode_rgb(path, NEW)
+    assert decoded.pixels.shape == (6, 4, 3)
+    assert decoded.reader == "libjpeg-turbo"  # EXIF makes Pillow's parser look first, not decode
 
 
 def test_jpeg_bytes_with_warnings_fall_back_to_pillow(tmp_path):
@@ -188,3 +190,155 @@ def test_files_are_read_whole(tmp_path, monkeypatch, size, stat_error):
     monkeypatch.setattr(os, "fstat", Stat)
     assert _read(path) == data
     assert _read(str(path)) == data
+
+
+def segment(marker: int, body: bytes) -> bytes:
+    return bytes((0xFF, marker)) + (len(body) + 2).to_bytes(2, "big") + body
+
+
+def small_jpeg(seed: int = 0, gray: bool = False) -> bytes:
+    pixels = np.random.default_rng(seed).integers(0, 256, (13, 11, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    (Image.fromarray(pixels).convert("L") if gray else Image.fromarray(pixels)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def segment_starts(data: bytes) -> list[int]:
+    """Where each segment after SOI begins, up to and including the start of scan."""
+    starts, at = [], 2
+    while True:
+        starts.append(at)
+        if data[at + 1] == 0xDA:
+            return starts
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+
+
+# Files libjpeg-turbo decodes and Pillow's own marker parser refuses (so Image.open fails).
+REFUSED_BY_PILLOWS_PARSER = {
+    "a TEM marker": b"\xff\x01",
+    "a JFIF segment too short for its version": segment(0xE0, b"JFIF\0\x01"),
+    "an Adobe segment too short for its version": segment(0xEE, b"Adobe"),
+    "an ICC chunk without its sequence numbers": segment(0xE2, b"ICC_PROFILE\0"),
+    "a Photoshop block cut after a resource code": segment(0xED, b"Photoshop 3.0\x008BIM\x03\xed"),
+}
+# A 4x4 lossless JPEG of 5-bit RGB samples (imagecodecs.jpeg8_encode(rgb, lossless=True, bitspersample=5)).
+LOSSLESS_5_BIT = bytes.fromhex(
+    "ffd8ffee000e41646f626500640000000000ffc30011050004000403521100471100421100ffc400160001010100000000000000"
+    "000000000000020405ffda000c03520047004200010000cf8216db6db7659636db6dbb2cb1b6de161613cbcbcb6db6db7fffd9")
+
+
+@pytest.mark.parametrize("name", [*REFUSED_BY_PILLOWS_PARSER, "5-bit lossless"])
+def test_jpegs_pillows_parser_refuses_are_decode_errors(tmp_path, name):
+    """The original procedure skipped a file Image.open refused; libjpeg-turbo reading it
+    anyway would add a row."""
+    path = tmp_path / "x.JPEG"
+    if name == "5-bit lossless":
+        path.write_bytes(LOSSLESS_5_BIT)
+    else:
+        data = small_jpeg()
+        path.write_bytes(data[:2] + REFUSED_BY_PILLOWS_PARSER[name] + data[2:])
+    assert pillow_rgb(path) is None  # the premise
+    with pytest.raises(DecodeError, match="not an image Pillow can read"):
+        decode_rgb(path, NEW)
+
+
+# Segments to insert: every kind Pillow's parser reads, and the bodies it looks into, cut at any length.
+MARKERS = [0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xCC, 0xDB, 0xDC, 0xDD, 0xDF, 0xFE, *range(0xE0, 0xF0)]
+BODIES = [(0xE0, b"JFIF"), (0xE0, b"JFXX"), (0xE1, b"Exif\0\0"), (0xE1, b"http://ns.adobe.com/xap/1.0/\x00"),
+          (0xE2, b"FPXR\0"), (0xE2, b"ICC_PROFILE\0"), (0xE2, b"MPF\0"), (0xED, b"Photoshop 3.0\x00"),
+          (0xED, b"Photoshop 3.0\x008BIM\x03\xed"), (0xEE, b"Adobe"), (0xDB, b"\x00" + bytes(63)),
+          (0xDB, b"\x10" + bytes(64)), (0xDB, b"\x01" + bytes(64) + b"\x11" + bytes(64)),
+          (0xC0, b"\x08\x00\x0d\x00\x0b\x03"), (0xC2, b"\x08\x00\x0d\x00\x0b\x01"), (0xC3, b"\x08\x00\x0d\x00\x0b\x03"),
+          (0xC0, b"\x0c\x00\x0d\x00\x0b\x03"), (0xC1, b"\x08\x00\x0d\x00\x0b\x02")]
+SEGMENTS = st.one_of(
+    st.builds(lambda kind, tail: segment(kind[0], kind[1] + tail), st.sampled_from(BODIES), st.binary(max_size=12)),
+    st.builds(segment, st.sampled_from(MARKERS), st.binary(max_size=24)),
+    st.sampled_from([b"\xff\x01", b"\xff\xd0", b"\xff\xff", b"\x00", b"\xff\xd8", b"\xff\xc8"]),
+)
+
+
+def check_follows_pillows_parser(path: Path, data: bytes) -> None:
+    """_plain_jpeg claims a file only when Pillow opens it as L or RGB; decoding gives Pillow's
+    pixels or, where Pillow fails, a DecodeError."""
+    path.write_bytes(data)
+    if _plain_jpeg(data):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                assert im.format == "JPEG" and im.mode in ("L", "RGB")
+    expected = pillow_rgb(path)
+    if expected is None:
+        with pytest.raises(DecodeError):
+            decode_rgb(path, NEW)
+    else:
+        assert np.array_equal(decode_rgb(path, NEW).pixels, expected)
+
+
+@pytest.mark.parametrize("kind", BODIES + [(marker, b"") for marker in MARKERS])
+def test_every_kind_of_segment_cut_at_every_length(tmp_path, kind):
+    """Each kind of segment, its body cut or padded to every length up to 20 bytes more than its
+    prefix, right after SOI and right before the frame."""
+    data = small_jpeg()
+    starts = segment_starts(data)
+    frame = next(at for at in starts if data[at + 1] == 0xC0)
+    marker, prefix = kind
+    for length in range(len(prefix) + 21):
+        for fill in (0x00, 0x01, 0xFF):
+            body = (prefix + bytes([fill]) * 20)[:length]
+            for at in (2, frame):
+                check_follows_pillows_parser(tmp_path / "x.JPEG", data[:at] + segment(marker, body) + data[at:])
+
+
+def test_frames_and_bare_markers(tmp_path):
+    """The frame with every precision and component count (its length kept or matching), no
+    frame, two frames; markers without a length (TEM, RSTn, fill bytes) after SOI and before
+    the frame."""
+    data = small_jpeg()
+    starts = segment_starts(data)
+    frame = next(at for at in starts if data[at + 1] == 0xC0)
+    after = starts[starts.index(frame) + 1]
+    body = data[frame + 4 : after]
+    variants = [data[:frame] + data[after:], data[:frame] + data[frame:after] * 2 + data[after:]]
+    for precision in range(17):
+        variants.append(data[:frame + 4] + bytes([precision]) + body[1:] + data[after:])
+    for components in range(6):
+        for tail in (body[6:], (body[6:9] * 5)[: 3 * components]):
+            variants.append(data[:frame] + segment(0xC0, body[:5] + bytes([components]) + tail) + data[after:])
+    for bare in (b"\xff\x01", b"\xff\xd0", b"\xff\xd7", b"\xff\xff", b"\x00", b"\xff\xd8", b"\xff\xc8",
+                 b"\xff\xf0", b"\xff\xd9", b"\xff\x00"):
+        variants += [data[:at] + bare + data[at:] for at in (2, frame)]
+    for variant in variants:
+        check_follows_pillows_parser(tmp_path / "x.JPEG", variant)
+
+
+@given(seed=st.integers(0, 3), gray=st.booleans(), inserts=st.lists(st.tuples(st.integers(0, 8), SEGMENTS), max_size=3),
+       cut=st.one_of(st.none(), st.integers(2, 400)))
+def test_decoding_follows_pillows_parser_on_odd_segments(tmp_path_factory, seed, gray, inserts, cut):
+    """Segments of every kind, well formed or not, several at a time, before the scan."""
+    data = small_jpeg(seed, gray)
+    starts = segment_starts(data)
+    for at in sorted({starts[where % len(starts)] for where, _ in inserts}, reverse=True):
+        data = data[:at] + b"".join(insert for where, insert in inserts if starts[where % len(starts)] == at) + data[at:]
+    check_follows_pillows_parser(tmp_path_factory.mktemp("odd") / "x.JPEG", data[:cut] if cut else data)
+
+
+def test_headers_simplejpeg_cannot_name_go_to_pillow(tmp_path, monkeypatch):
+    """simplejpeg raises KeyError on a 4:4:1 JPEG's header (a subsampling it has no name for)."""
+    import simplejpeg
+
+    def no_name(data):
+        raise KeyError(6)
+
+    monkeypatch.setattr(simplejpeg, "decode_jpeg_header", no_name)
+    path = tmp_path / "x.JPEG"
+    path.write_bytes(small_jpeg())
+    decoded = decode_rgb(path, NEW)
+    assert decoded.reader == "pillow:RGB" and np.array_equal(decoded.pixels, pillow_rgb(path))
+
+
+def test_no_pixel_limit_when_pillows_is_off(tmp_path, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)  # Pillow's way to switch its check off
+    path = tmp_path / "x.JPEG"
+    path.write_bytes(small_jpeg())
+    decoded = decode_rgb(path, NEW)
+    assert decoded.reader == "libjpeg-turbo" and np.array_equal(decoded.pixels, pillow_rgb(path))

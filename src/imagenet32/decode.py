@@ -11,6 +11,7 @@ formula (spec: imagenet-datasets.md); that is reproduced here when asked.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import warnings
@@ -58,8 +59,6 @@ def cmyk_to_rgb(cmyk: np.ndarray, release: Release) -> np.ndarray:
 
 
 def _pillow_rgb(data: bytes, release: Release) -> Decoded:
-    import io
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow's notes on odd metadata; the pixels decide
@@ -112,11 +111,94 @@ def _read(path: str | Path) -> bytes:
         os.close(fd)
 
 
+# Pillow reads a JPEG's markers itself before libjpeg sees the file, and refuses some files
+# libjpeg-turbo decodes (a TEM marker, a JFIF segment too short for its version, 5-bit
+# lossless...). A file whose segments are all of the kinds below, each well formed the way
+# Pillow's parser needs it, is one Pillow opens as L or RGB; for any other JPEG Pillow's parser
+# is asked (about 20 us), and its refusal is the file's verdict, as in the original procedure.
+_FRAMES = frozenset((0xC0, 0xC1, 0xC2))  # baseline, extended, progressive
+_STORED = frozenset((0xC4, 0xDD, 0xFE, *range(0xE3, 0xED), 0xEF))  # DHT, DRI, COM, APP3-12, APP15
+_APP_CHECKED = {  # APPn -> (prefix, least length Pillow's parser needs after it; None: always ask Pillow)
+    0xE0: ((b"JFIF", 7),),
+    0xE1: ((b"Exif\0\0", None),),  # Pillow parses EXIF for a resolution
+    0xE2: ((b"MPF\0", None), (b"ICC_PROFILE\0", 14)),
+    0xED: ((b"Photoshop 3.0\0", None),),
+    0xEE: ((b"Adobe", 7),),
+}
+
+
+def _plain_jpeg(data: bytes) -> bool:
+    """Whether every segment before the scan is one Pillow's parser surely takes: one 8-bit
+    frame of 1 or 3 components, whole quantization tables, APP segments it only stores."""
+    at, end, frames = 2, len(data), 0
+    while at + 4 <= end:
+        if data[at] != 0xFF:
+            return False
+        marker = data[at + 1]
+        size = (data[at + 2] << 8 | data[at + 3]) - 2
+        body, at = at + 4, at + 4 + size
+        if size < 0 or at > end:
+            return False
+        if marker in _STORED:
+            continue
+        if marker == 0xDA:  # start of scan: Pillow stops reading here
+            return frames == 1
+        if marker == 0xDB:
+            table = body
+            while table < at:
+                table += 65 if data[table] < 16 else 129  # 8- or 16-bit entries
+            if table != at:
+                return False
+        elif marker in _FRAMES:
+            frames += 1
+            if size < 6 or data[body] != 8 or data[body + 5] not in (1, 3) or size != 6 + 3 * data[body + 5]:
+                return False
+        elif marker in _APP_CHECKED:
+            for prefix, least in _APP_CHECKED[marker]:
+                if data.startswith(prefix, body) and (least is None or size < least):
+                    return False
+        else:
+            return False
+    return False
+
+
+def _pillow_opens(data: bytes) -> bool:
+    """Whether Pillow's parser takes the file as an L or RGB JPEG."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as im:
+                return im.format in ("JPEG", "MPO") and im.mode in ("L", "RGB")
+    except Exception:  # its refusal, whatever the kind, is decided again by _pillow_rgb
+        return False
+
+
+def _turbo_rgb(data: bytes, scratch: Scratch | None) -> np.ndarray | None:
+    """libjpeg-turbo's pixels for a JPEG where they are Pillow's, else None: a file Pillow
+    opens as L or RGB, within Pillow's pixel limit, decoded without a single libjpeg warning."""
+    try:
+        height, width, colorspace, _ = simplejpeg.decode_jpeg_header(data)
+    except Exception:  # a damaged header, or one simplejpeg has no name for (4:4:1 is a KeyError)
+        return None
+    limit = Image.MAX_IMAGE_PIXELS  # None switches Pillow's limit off
+    if colorspace not in ("Gray", "YCbCr", "RGB") or (limit is not None and height * width > limit):
+        return None
+    if not (_plain_jpeg(data) or _pillow_opens(data)):
+        return None
+    buffer = scratch.get(height * width * 3) if scratch is not None else None
+    try:
+        return simplejpeg.decode_jpeg(data, colorspace="RGB", fastdct=False, fastupsample=False, strict=True,
+                                      buffer=buffer)
+    except Exception:  # anything libjpeg-turbo warns about: let Pillow decide, as the original did
+        return None
+
+
 def decode_rgb(path: str | Path, release: Release, scratch: Scratch | None = None) -> Decoded:
     """The RGB pixels of an image file, as Pillow ``release`` would convert them.
 
-    With ``scratch``, JPEG pixels may be decoded into its buffer: they are then
-    valid until the next call with the same scratch."""
+    Images over ``Image.MAX_IMAGE_PIXELS`` (Pillow's warning limit) are refused as
+    decompression bombs. With ``scratch``, JPEG pixels may be decoded into its buffer:
+    they are then valid until the next call with the same scratch."""
     try:
         data = _read(path)
     except OSError as error:
@@ -124,13 +206,7 @@ def decode_rgb(path: str | Path, release: Release, scratch: Scratch | None = Non
     if not data:
         raise DecodeError("empty file")
     if simplejpeg is not None and data.startswith(_JPEG_MAGIC):
-        try:
-            height, width, colorspace, _ = simplejpeg.decode_jpeg_header(data)
-            if colorspace in ("Gray", "YCbCr", "RGB") and height * width <= Image.MAX_IMAGE_PIXELS:
-                buffer = scratch.get(height * width * 3) if scratch is not None else None
-                pixels = simplejpeg.decode_jpeg(data, colorspace="RGB", fastdct=False, fastupsample=False, strict=True,
-                                                buffer=buffer)
-                return Decoded(pixels, "libjpeg-turbo")
-        except ValueError:
-            pass  # anything libjpeg-turbo warns about: let Pillow decide, as the original did
+        pixels = _turbo_rgb(data, scratch)
+        if pixels is not None:
+            return Decoded(pixels, "libjpeg-turbo")
     return _pillow_rgb(data, release)
