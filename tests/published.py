@@ -4,6 +4,7 @@ pickle only (no imagenet32 code), for the reader, loader, checker and viewer tes
 from __future__ import annotations
 
 import pickle
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,24 @@ def arrays(rng: np.random.Generator, size: int, n_train: int, n_val: int, all_cl
 def dump(path: Path, d: dict, protocol: int | None = None) -> None:
     with open(path, "wb") as f:
         pickle.dump(d, f) if protocol is None else pickle.dump(d, f, protocol=protocol)
+
+
+class Python2Pickler(pickle._Pickler):  # type: ignore[name-defined]
+    """Protocol 2 with bytes written as Python 2's str (BINSTRING), as numpy under Python 2
+    pickled an array's data."""
+
+    dispatch = dict(pickle._Pickler.dispatch)  # type: ignore[attr-defined]
+
+    def save_python2_str(self, obj: bytes) -> None:
+        self.write(pickle.BINSTRING + struct.pack("<i", len(obj)) + obj)
+        self.memoize(obj)
+
+    dispatch[bytes] = save_python2_str
+
+
+def dump_python2(path: Path, d: dict) -> None:
+    with open(path, "wb") as f:
+        Python2Pickler(f, protocol=2).dump(d)
 
 
 def write(folder: Path, p: Published, fmt: str = "pickle", train: bool = True, val: bool = True) -> Path:

@@ -511,6 +511,11 @@ def test_a_second_build_into_a_busy_out_is_refused(tmp_path):
         fcntl.flock(handle, fcntl.LOCK_EX)  # as a running build holds it
         with pytest.raises(BuildError, match="another build is running there"):
             build(train, None, devkit, out, sizes=[8], workers=1, progress=False)
+        (out / ".imagenet32-build").mkdir()  # as its work folder, once prepared: not a stopped build
+        for resume in (False, True):
+            with pytest.raises(BuildError, match="another build is running there"):
+                build(train, None, devkit, out, sizes=[8], workers=1, progress=False, resume=resume)
+        (out / ".imagenet32-build").rmdir()
     finally:
         os.close(handle)
     build(train, None, devkit, out, sizes=[8], workers=1, progress=False)

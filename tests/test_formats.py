@@ -33,7 +33,7 @@ from imagenet32.formats import (
     val_name,
     write_batch,
 )
-from published import arrays, dump, write, zip_folder
+from published import arrays, dump, dump_python2, write, zip_folder
 
 
 @pytest.fixture(scope="module")
@@ -321,6 +321,18 @@ def test_reads_pickles_of_every_protocol(scratch, content, protocol):
         assert batch.mean is None
 
 
+@pytest.mark.parametrize("rows", [3, 6000])  # 6000 rows of Imagenet32 are past the reader's 16 MiB step
+def test_reads_python2_pickles(tmp_path, rows):
+    """Array data as Python 2's str (BINSTRING), small and large."""
+    content = batch_content(np.random.default_rng(rows), 32, rows, True)
+    dump_python2(tmp_path / "train_data_batch_1", content)
+    ops = pickletools.genops((tmp_path / "train_data_batch_1").read_bytes())
+    assert any(op.name == "BINSTRING" and len(arg) == content["data"].nbytes for op, arg, _ in ops)
+    batch = read_batch(tmp_path / "train_data_batch_1")
+    assert np.array_equal(batch.data, content["data"]) and np.array_equal(batch.mean, content["mean"])
+    assert batch.labels.tolist() == content["labels"]
+
+
 def test_reads_published_folders_in_both_formats(tmp_path):
     p = arrays(np.random.default_rng(2), 8, 57, 9)
     for fmt in ("pickle", "npz"):
@@ -529,6 +541,8 @@ def test_bytes_after_the_pickle_are_an_error(tmp_path):
         (b"GIF89a", "not a readable pickle"),
         (b"\x80\x04\x95junk", "not a readable pickle"),
         (b"PK\x03\x04junk", "not a readable .npz"),
+        # Text read as protocol 0: 'i' is INST, which would name module 'mport pickle, numpy'.
+        (b"import pickle, numpy\nprint(1)\n", r"not a readable pickle .*no Python name \('mport pickle, numpy'\)"),
     ],
 )
 def test_garbage_is_an_error(tmp_path, raw, match):
@@ -695,7 +709,7 @@ def test_two_copies_of_a_file_are_an_error(dataset, tmp_path):
 
 def test_size_picks_among_folders_of_every_size(dataset, tmp_path):
     write(tmp_path / "Imagenet8_train", arrays(np.random.default_rng(5), 8, 20, 1), val=False)
-    with pytest.raises(FormatError, match="two copies .* or size=S to pick a size"):
+    with pytest.raises(FormatError, match=r"two copies .* \(or size=S, --size S, when they hold different sizes\)"):
         find_data_files(tmp_path)
     files = find_data_files(tmp_path, size=8)
     assert len(files) == 10 and all("Imagenet8_train" in f.name for f in files)

@@ -289,6 +289,26 @@ def test_mixed_sizes_and_means_are_errors(published, tmp_path):
     dump(tmp_path / "mixed" / "train_data_batch_5", {"data": data, "labels": labels.tolist(), "mean": p.mean + 1})
     with pytest.raises(FormatError, match="batch_1 and .*batch_5 have different means"):
         load(tmp_path / "mixed")
+    parts = iter_batches(tmp_path / "mixed", dtype="float32", subtract_mean=True)
+    assert [len(next(parts)) for _ in range(4)] == [12] * 4
+    with pytest.raises(FormatError, match="batch_1 and .*batch_5 have different means"):
+        next(parts)  # as load: batch 5 would have had another mean subtracted
+
+
+def test_a_path_as_bytes(published):
+    p, folder = published
+    assert np.array_equal(load(bytes(folder)).images.reshape(-1, 192), p.train)
+
+
+def test_datasets_linked_in(published, tmp_path):
+    """Dataset folders reached through a link inside the folder given (linked in from another
+    disk), also a link back up, which is no loop."""
+    p, folder = published
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "Imagenet8").symlink_to(folder, target_is_directory=True)
+    (tmp_path / "datasets" / "up").symlink_to(tmp_path / "datasets", target_is_directory=True)
+    assert np.array_equal(load(tmp_path / "datasets", "val").labels + 1, p.val_labels)
+    assert len(imagenet32.verify(tmp_path / "datasets").files) == 11
 
 
 def test_iter_batches_gives_each_file(published):
@@ -325,8 +345,11 @@ def test_devkits_without_devkit_ids_or_with_too_few_classes(published, tmp_path)
         load(folder, "val", devkit=tmp_path / "LOC_synset_mapping.txt")
     (tmp_path / "small").mkdir()
     (tmp_path / "small" / "map_clsloc.txt").write_text("n02119789 1 kit_fox\nn02100735 2 English_setter\n")
-    with pytest.raises(FormatError, match="label .* is not one of the devkit's 2 classes"):
-        load(folder, "val", label_order="sorted", devkit=tmp_path / "small")
+    for order in ("sorted", "devkit"):
+        with pytest.raises(FormatError, match="label .* is not one of the devkit's 2 classes"):
+            load(folder, "val", label_order=order, devkit=tmp_path / "small")
+        with pytest.raises(FormatError, match="label .* is not one of the devkit's 2 classes"):
+            list(iter_batches(folder, "val", label_order=order, devkit=tmp_path / "small"))
 
 
 @pytest.mark.parametrize("idx", [1, 10])

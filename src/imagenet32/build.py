@@ -651,6 +651,8 @@ def _check_state(out: Path, resume: bool) -> bool:
         raise BuildError(f"{out} already holds a finished build; choose another --out or remove it")
     if not finished and work.exists() != resume:
         if work.exists():
+            if _running(out):
+                raise BuildError(f"{out}: another build is running there")
             raise BuildError(f"{out} holds an unfinished build: continue it with --resume, or remove {work}")
         stopped = " (one was stopped while being prepared, before any work: run it without --resume)"
         raise BuildError(f"--resume: {out} has no build to resume{stopped if (out / PREPARING).exists() else ''}")
@@ -670,6 +672,23 @@ def _release_locks_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_release_locks_in_child)
+
+
+def _running(out: Path) -> bool:
+    """Whether a build holds the lock on ``out`` now (see _exclusive)."""
+    try:
+        import fcntl
+
+        handle = os.open(out / LOCK, os.O_RDONLY)
+    except (ImportError, OSError):  # no locks here, or no lock file: no build runs
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)  # refused only while a build holds it
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(handle)
 
 
 @contextmanager

@@ -515,11 +515,28 @@ def _zip_files(path: Path, size: int | None) -> list[DataFile]:
     return [f for f in files if size is None or _zipped_size(path, f.member or "") in (None, size)]
 
 
+def _tree_files(root: Path) -> list[Path]:
+    """The names below ``root``, sorted, also through links to folders (datasets linked in from
+    another disk); each folder once, so a link back up is no loop."""
+    found, seen = [], set()
+    for folder, subfolders, names in os.walk(root, followlinks=True):
+        try:
+            info = os.stat(folder)
+        except OSError:  # gone meanwhile
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            subfolders.clear()
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        found += [Path(folder, name) for name in names]
+    return sorted(found)
+
+
 def _files_in(path: Path, size: int | None) -> list[DataFile]:
     """The dataset files at ``path``; with ``size``, not those below folders or in zips
     named for another size (the names of ``path``'s own parents are not looked at)."""
     if path.is_dir():
-        loose = [p for p in sorted(path.rglob("*")) if _FILE_NAME.fullmatch(p.name) and p.is_file()]
+        loose = [p for p in _tree_files(path) if _FILE_NAME.fullmatch(p.name) and p.is_file()]
         if size is not None:
             loose = [p for p in loose if _named_size(p.relative_to(path).parts[:-1]) in (None, size)]
         files = [DataFile(p) for p in loose]
@@ -545,7 +562,7 @@ def _as_path(path: Any) -> Path:
     return Path(text)
 
 
-def _as_paths(paths: PathArg | Sequence[PathArg]) -> list[Path]:
+def as_paths(paths: PathArg | Sequence[PathArg]) -> list[Path]:
     if isinstance(paths, (str, bytes, os.PathLike)):
         return [_as_path(paths)]
     if not isinstance(paths, Sequence) or not paths:
@@ -563,7 +580,7 @@ def find_data_files(paths: PathArg | Sequence[PathArg], size: int | None = None)
     ``train_data_batch_N`` / ``val_data`` (``.npz``) is accepted only when named directly.
     Two copies of one file (say a pickle and an .npz) raise :class:`FormatError`.
     """
-    roots = _as_paths(paths)
+    roots = as_paths(paths)
     found: list[DataFile] = []
     for root in roots:
         files = _files_in(root, size)
@@ -580,7 +597,7 @@ def find_data_files(paths: PathArg | Sequence[PathArg], size: int | None = None)
         if (f.split, f.index) in seen:
             first = seen[f.split, f.index].name
             hint = ("give only one" if size is not None
-                    else "give only one, or size=S to pick a size (--size S on the command line)")
+                    else "give only one (or size=S, --size S, when they hold different sizes)")
             raise FormatError(f"two copies of one dataset file: {first} and {f.name}; {hint}")
         seen[f.split, f.index] = f
     return sorted(found, key=lambda f: (f.split != "train", f.split is None, f.index or 0, f.name))
@@ -740,6 +757,9 @@ class _SafeUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
         self._name = name
 
     def find_class(self, module: str, name: str) -> Any:
+        if not all(part.isidentifier() for part in [*module.split("."), *name.split(".")]):
+            # Text read as protocol 0 names such "classes" (import pickle -> module 'mport pickle').
+            raise pickle.UnpicklingError(f"a class name that is no Python name ({module[:40]!r}), so not a pickle")
         try:
             return _SAFE_GLOBALS[module, name]
         except KeyError:
@@ -757,6 +777,11 @@ class _SafeUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
         (size,) = struct.unpack("<Q", self.read(8))
         data = self.read(size)
         self.append(data if isinstance(data, np.ndarray) else bytearray(data))  # both writeable
+
+    def _decode_string(self, value: bytes | np.ndarray) -> str | np.ndarray:
+        """A Python 2 str as text (latin1), or, when _Reader read it as a large payload, as
+        those bytes: only an array's data is that large."""
+        return value if isinstance(value, np.ndarray) else super()._decode_string(value)
 
     dispatch = dict(pickle._Unpickler.dispatch)  # type: ignore[attr-defined]
     dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8

@@ -27,6 +27,7 @@ from .formats import (
     DataFile,
     FormatError,
     PathArg,
+    as_paths,
     find_data_files,
     read_batch,
 )
@@ -210,7 +211,10 @@ def _options(
     kit = as_devkit(devkit)
     if label_order == "sorted" and kit is None:
         raise ValueError("label_order='sorted' needs the devkit (devkit=path to map_clsloc.txt or the devkit)")
-    label_map = np.arange(NUM_CLASSES + 1, dtype=np.int64) if label_order == "devkit" else kit.sorted_ids()
+    if label_order == "sorted":
+        label_map = kit.sorted_ids()
+    else:  # the files' IDs, checked against the devkit's classes when one is given
+        label_map = np.arange((NUM_CLASSES if kit is None else kit.num_classes) + 1, dtype=np.int64)
     wnids = names = None
     if kit is not None:
         order = np.argsort(np.array(kit.wnids)) if label_order == "sorted" else np.arange(kit.num_classes)
@@ -236,7 +240,7 @@ def _batch_numbers(batches: int | Iterable[int]) -> list[int]:
 
 
 def _where(path: PathArg | Sequence[PathArg]) -> str:
-    return str(path) if isinstance(path, (str, os.PathLike)) else ", ".join(map(str, path))
+    return ", ".join(map(str, as_paths(path)))
 
 
 def select_files(
@@ -277,7 +281,7 @@ def select_files(
     if batches is not None:
         wanted = _batch_numbers(batches)
     else:
-        named = {Path(p) for p in ([path] if isinstance(path, (str, os.PathLike)) else path)}
+        named = set(as_paths(path))
         if not require_all or all(f.member is None and f.path in named for f in chosen):
             return chosen
         wanted = list(range(1, TRAIN_BATCHES + 1))
@@ -384,6 +388,11 @@ def _one_file(source: DataFile, split: str, options: _Options, first: DataFile |
     return _split(images, batch.labels, batch.mean, size, split, options, [source])
 
 
+def _check_same_mean(first: DataFile, mean: np.ndarray | None, source: DataFile, other: np.ndarray | None) -> None:
+    if (other is None) != (mean is None) or (other is not None and not np.array_equal(other, mean)):
+        raise FormatError(f"{first.name} and {source.name} have different means: files of two datasets mixed?")
+
+
 def _many_files(files: Sequence[DataFile], split: str, options: _Options) -> Split:
     first = read_batch(files[0], mmap=options.mmap)
     size = _checked_size(first, files[0], options.size, None)
@@ -402,8 +411,7 @@ def _many_files(files: Sequence[DataFile], split: str, options: _Options) -> Spl
         batch = pending if pending is not None else read_batch(source, mmap=options.mmap)
         pending = None
         _checked_size(batch, source, size, files[0])
-        if (batch.mean is None) != (mean is None) or (batch.mean is not None and not np.array_equal(batch.mean, mean)):
-            raise FormatError(f"{files[0].name} and {source.name} have different means: files of two datasets mixed?")
+        _check_same_mean(files[0], mean, source, batch.mean)
         rows = len(batch)
         if filled + rows > capacity:
             raise FormatError(f"{source.name}: more rows than its size allows (the file changed while read?)")
@@ -485,7 +493,9 @@ def iter_batches(
     # Later files must match the first one's size, whether or not a size was asked for.
     same_size = replace(options, size=first.size)
     for source in files[1:]:
-        yield _one_file(source, split, same_size, files[0] if options.size is None else None)
+        part = _one_file(source, split, same_size, files[0] if options.size is None else None)
+        _check_same_mean(files[0], first.mean, source, part.mean)  # as load checks
+        yield part
 
 
 def load_databatch(data_folder: PathArg, idx: int, img_size: int = 32) -> dict[str, np.ndarray]:
