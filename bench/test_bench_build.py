@@ -127,17 +127,30 @@ def test_build_all_four_sizes(benchmark, tree, tmp_path, competitor, smoke):
     if competitor == "imagenet32":
         run = FreshBuild(train, devkit, tmp_path / "out", workers=1)
         run()  # warm up: Numba compiles the packing once per process
-        # Also paired: before each build round (untimed by the benchmark) Pillow decodes the
-        # same files, timed here, so that each build round has a decoding in the same minute.
-        decodes = []
+        # Also paired: next to each build round (untimed by the benchmark; before it in even
+        # rounds, after it in odd ones) Pillow decodes the same files, timed here, so that each
+        # build round has a decoding in the same minute.
+        decodes: list[float] = []
 
-        def setup() -> None:
-            run.setup()
+        def decode_timed() -> None:
             start = time.perf_counter()
             decode_only(files)
             decodes.append(time.perf_counter() - start)
 
-        benchmark.pedantic(run, setup=setup, rounds=5, iterations=1)
+        finished = 0
+
+        def setup() -> None:
+            run.setup()
+            if finished % 2 == 0:
+                decode_timed()
+
+        def teardown() -> None:
+            nonlocal finished
+            if finished % 2 == 1:
+                decode_timed()
+            finished += 1
+
+        benchmark.pedantic(run, setup=setup, teardown=teardown, rounds=5, iterations=1)
         if benchmark.stats:  # None in a smoke run
             builds = benchmark.stats.stats.data
             benchmark.extra_info["paired Pillow decode rounds (s)"] = [round(d, 3) for d in decodes]
