@@ -119,50 +119,67 @@ def decode_only(files: list[Path]) -> int:
     return total
 
 
+class Paired:
+    """Times ``other`` next to each round of a benchmark, untimed by it (before the round in even
+    rounds, after it in odd ones), so that each round has the other's time from the same minute:
+    this VM has slow phases lasting minutes, which separate benchmarks catch on one side only."""
+
+    def __init__(self, other, prepare=None, setup=None) -> None:
+        self.other, self.prepare, self.round_setup = other, prepare, setup
+        self.times: list[float] = []
+        self.finished = 0
+
+    def time_other(self) -> None:
+        if self.prepare:
+            self.prepare()
+        start = time.perf_counter()
+        self.other()
+        self.times.append(time.perf_counter() - start)
+
+    def setup(self) -> None:
+        if self.round_setup:
+            self.round_setup()
+        if self.finished % 2 == 0:
+            self.time_other()
+
+    def teardown(self) -> None:
+        if self.finished % 2 == 1:
+            self.time_other()
+        self.finished += 1
+
+    def record(self, benchmark, other: str, ours_is_other: bool) -> None:
+        """extra_info: both sides' rounds, and the median over rounds of the competitor's time
+        over imagenet32's (what ratios.py prints as 'imagenet32 is Nx faster')."""
+        if not benchmark.stats:  # None in a smoke run
+            return
+        rounds = benchmark.stats.stats.data
+        pairs = zip(self.times, rounds) if ours_is_other else zip(rounds, self.times)
+        benchmark.extra_info["paired"] = {
+            "with": other, "rounds (s)": [round(t, 3) for t in rounds], "its rounds (s)": [round(t, 3) for t in self.times],
+            "imagenet32 is": statistics.median(theirs / ours for theirs, ours in pairs),
+        }
+
+
 @pytest.mark.parametrize("competitor", ["imagenet32", "pillow-decode-only", "original-procedure"])
 def test_build_all_four_sizes(benchmark, tree, tmp_path, competitor, smoke):
     train, devkit, files = tree
     benchmark.group = f"build Imagenet64/32/16/8 from {len(files)} ImageNet-shaped JPEGs, 1 worker"
     benchmark.extra_info["images"] = len(files)
+    build_run = FreshBuild(train, devkit, tmp_path / "out", workers=1)
+    if competitor != "pillow-decode-only":
+        build_run()  # warm up: Numba compiles the packing once per process
     if competitor == "imagenet32":
-        run = FreshBuild(train, devkit, tmp_path / "out", workers=1)
-        run()  # warm up: Numba compiles the packing once per process
-        # Also paired: next to each build round (untimed by the benchmark; before it in even
-        # rounds, after it in odd ones) Pillow decodes the same files, timed here, so that each
-        # build round has a decoding in the same minute.
-        decodes: list[float] = []
-
-        def decode_timed() -> None:
-            start = time.perf_counter()
-            decode_only(files)
-            decodes.append(time.perf_counter() - start)
-
-        finished = 0
-
-        def setup() -> None:
-            run.setup()
-            if finished % 2 == 0:
-                decode_timed()
-
-        def teardown() -> None:
-            nonlocal finished
-            if finished % 2 == 1:
-                decode_timed()
-            finished += 1
-
-        benchmark.pedantic(run, setup=setup, teardown=teardown, rounds=5, iterations=1)
-        if benchmark.stats:  # None in a smoke run
-            builds = benchmark.stats.stats.data
-            benchmark.extra_info["paired Pillow decode rounds (s)"] = [round(d, 3) for d in decodes]
-            benchmark.extra_info["paired build rounds (s)"] = [round(b, 3) for b in builds]
-            benchmark.extra_info["paired build/decode (median of rounds)"] = statistics.median(
-                b / d for b, d in zip(builds, decodes))
+        paired = Paired(lambda: decode_only(files), setup=build_run.setup)
+        benchmark.pedantic(build_run, setup=paired.setup, teardown=paired.teardown, rounds=5, iterations=1)
+        paired.record(benchmark, "pillow-decode-only", ours_is_other=False)
     elif competitor == "pillow-decode-only":
         benchmark.pedantic(decode_only, args=(files,), rounds=5, iterations=1)
     else:
         # Three rounds (a round has taken 22 to 33 s here): the ratio rests on their median.
         run = OriginalProcedure(files, tmp_path / "original")
-        benchmark.pedantic(run, setup=run.setup, rounds=1 if smoke else 3, iterations=1)
+        paired = Paired(build_run, prepare=build_run.setup, setup=run.setup)
+        benchmark.pedantic(run, setup=paired.setup, teardown=paired.teardown, rounds=1 if smoke else 3, iterations=1)
+        paired.record(benchmark, "imagenet32", ours_is_other=True)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
