@@ -522,6 +522,24 @@ def test_a_second_build_into_a_busy_out_is_refused(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["Imagenet8_train", "manifest.json", "skipped.csv"]
 
 
+def test_a_build_stopped_meanwhile_is_named_as_such(tmp_path, monkeypatch):
+    """A work folder that appears while this build scans (another build there prepared it and
+    was killed) is an unfinished build to resume, not 'another build running': this build's own
+    lock must not count as another's."""
+    builder = sys.modules["imagenet32.build"]
+    train, devkit = big_tree(tmp_path, count=6)
+    out = tmp_path / "out"
+    real_scan = builder.scan_train
+
+    def scan_while_another_stops(*args):
+        (out / ".imagenet32-build").mkdir(parents=True, exist_ok=True)
+        return real_scan(*args)
+
+    monkeypatch.setattr(builder, "scan_train", scan_while_another_stops)
+    with pytest.raises(BuildError, match="holds an unfinished build: continue it with --resume"):
+        build(train, None, devkit, out, sizes=[8], workers=1, progress=False)
+
+
 def test_a_retired_work_folder_left_behind_does_not_block_builds(tmp_path):
     train, devkit = big_tree(tmp_path, count=6)
     out = tmp_path / "out"

@@ -290,8 +290,8 @@ def test_every_kind_of_segment_cut_at_every_length(tmp_path, kind):
 
 
 def test_frames_and_bare_markers(tmp_path):
-    """The frame with every precision and component count (its length kept or matching), no
-    frame, two frames; markers without a length (TEM, RSTn, fill bytes) after SOI and before
+    """The frame with every precision and component count (its length kept or matching), a
+    height or width of 0, no frame, two frames; markers without a length (TEM, RSTn, fill bytes) after SOI and before
     the frame."""
     data = small_jpeg()
     starts = segment_starts(data)
@@ -301,6 +301,8 @@ def test_frames_and_bare_markers(tmp_path):
     variants = [data[:frame] + data[after:], data[:frame] + data[frame:after] * 2 + data[after:]]
     for precision in range(17):
         variants.append(data[:frame + 4] + bytes([precision]) + body[1:] + data[after:])
+    for at in (1, 2, 3, 4):  # a height or width of 0 (either byte cleared: 13 x 11 fits in one)
+        variants.append(data[:frame + 4] + body[:at] + b"\x00" + body[at + 1 :] + data[after:])
     for components in range(6):
         for tail in (body[6:], (body[6:9] * 5)[: 3 * components]):
             variants.append(data[:frame] + segment(0xC0, body[:5] + bytes([components]) + tail) + data[after:])

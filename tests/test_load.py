@@ -311,6 +311,23 @@ def test_datasets_linked_in(published, tmp_path):
     assert len(imagenet32.verify(tmp_path / "datasets").files) == 11
 
 
+@pytest.mark.parametrize("link", ["latest", "Imagenet9_a", "a", "zzz"])
+def test_a_link_to_a_folder_inside_does_not_hide_its_size(tmp_path, link):
+    """``latest -> Imagenet8_val`` beside Imagenet8_val and Imagenet4_val: the files are taken
+    under the folder's own name, whatever order the system lists the names in."""
+    for size in (4, 8):
+        write(tmp_path / f"Imagenet{size}_val", arrays(np.random.default_rng(size), size, 0, 20 + size), train=False)
+    (tmp_path / link).symlink_to(tmp_path / "Imagenet8_val", target_is_directory=True)
+    assert load(tmp_path, "val", size=4).files == (str(tmp_path / "Imagenet4_val" / "val_data"),)
+    assert load(tmp_path, "val", size=8).files == (str(tmp_path / "Imagenet8_val" / "val_data"),)
+
+
+def test_iter_batches_holds_its_own_mean(published):
+    """Scaling a yielded mean in place does not make the next file's mean differ."""
+    for part in iter_batches(published[1]):
+        part.mean[...] /= 255  # a Split is frozen; its arrays are the caller's
+
+
 def test_iter_batches_gives_each_file(published):
     p, folder = published
     parts = list(iter_batches(folder, layout="NHWC", zero_based=False))

@@ -643,15 +643,16 @@ def _check_out(out: Path, inputs: dict[str, str | Path | None]) -> None:
             raise BuildError(f"--out {out} is inside {option} {folder}; choose a folder outside it")
 
 
-def _check_state(out: Path, resume: bool) -> bool:
-    """Whether ``out`` holds a finished build; an error where it holds what the options do not fit."""
+def _check_state(out: Path, resume: bool, locked: bool = False) -> bool:
+    """Whether ``out`` holds a finished build; an error where it holds what the options do not fit.
+    ``locked``: this build holds the lock on ``out`` (no other build can be running there)."""
     work = out / WORK_DIR
     finished = (out / "manifest.json").exists()
     if finished and not resume:
         raise BuildError(f"{out} already holds a finished build; choose another --out or remove it")
     if not finished and work.exists() != resume:
         if work.exists():
-            if _running(out):
+            if not locked and _running(out):
                 raise BuildError(f"{out}: another build is running there")
             raise BuildError(f"{out} holds an unfinished build: continue it with --resume, or remove {work}")
         stopped = " (one was stopped while being prepared, before any work: run it without --resume)"
@@ -806,7 +807,7 @@ def build(
     if not resume:
         _check_space(out, sum(len(paths) for _, paths, _ in scanned.values()), outputs)
     with _exclusive(out):
-        finished = _check_state(out, resume)  # again: another build may have started or ended meanwhile
+        finished = _check_state(out, resume, locked=True)  # again: another build may have started or ended meanwhile
         if resume and plan != (_recorded_plan(out / "manifest.json", "plan") if finished
                                else _recorded_plan(work / "plan.json")):
             raise BuildError(f"--resume: the inputs or options differ from the build in {out} (same --train/"

@@ -129,7 +129,7 @@ _APP_CHECKED = {  # APPn -> (prefix, least length Pillow's parser needs after it
 
 def _plain_jpeg(data: bytes) -> bool:
     """Whether every segment before the scan is one Pillow's parser surely takes: one 8-bit
-    frame of 1 or 3 components, whole quantization tables, APP segments it only stores."""
+    frame of 1 or 3 components and a size, whole quantization tables, APP segments it only stores."""
     at, end, frames = 2, len(data), 0
     while at + 4 <= end:
         if data[at] != 0xFF:
@@ -151,7 +151,13 @@ def _plain_jpeg(data: bytes) -> bool:
                 return False
         elif marker in _FRAMES:
             frames += 1
-            if size < 6 or data[body] != 8 or data[body + 5] not in (1, 3) or size != 6 + 3 * data[body + 5]:
+            if size < 6:
+                return False
+            precision, components = data[body], data[body + 5]
+            height, width = data[body + 1 : body + 3], data[body + 3 : body + 5]
+            if precision != 8 or not any(height) or not any(width) or components not in (1, 3):
+                return False
+            if size != 6 + 3 * components:
                 return False
         elif marker in _APP_CHECKED:
             for prefix, least in _APP_CHECKED[marker]:

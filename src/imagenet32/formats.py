@@ -23,6 +23,7 @@ import re
 import secrets
 import struct
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -517,18 +518,31 @@ def _zip_files(path: Path, size: int | None) -> list[DataFile]:
 
 def _tree_files(root: Path) -> list[Path]:
     """The names below ``root``, sorted, also through links to folders (datasets linked in from
-    another disk); each folder once, so a link back up is no loop."""
-    found, seen = [], set()
-    for folder, subfolders, names in os.walk(root, followlinks=True):
-        try:
-            info = os.stat(folder)
-        except OSError:  # gone meanwhile
-            continue
-        if (info.st_dev, info.st_ino) in seen:
-            subfolders.clear()
-            continue
-        seen.add((info.st_dev, info.st_ino))
-        found += [Path(folder, name) for name in names]
+    another disk). Each folder is taken once, under its own path where it has one below
+    ``root`` (the folders are walked before the links, which then add only folders not seen):
+    a link such as ``latest -> Imagenet64_val`` must not hide the size in the real name, and a
+    link back up is no loop."""
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    links: deque[Path] = deque()
+
+    def walk(top: Path) -> None:
+        for folder, subfolders, names in os.walk(top):  # not into links: they wait their turn
+            try:
+                info = os.stat(folder)
+            except OSError:  # gone meanwhile
+                continue
+            if (info.st_dev, info.st_ino) in seen:
+                subfolders.clear()
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            subfolders.sort()  # links in name order, whatever order the system lists them in
+            links.extend(Path(folder, name) for name in subfolders if os.path.islink(os.path.join(folder, name)))
+            found.extend(Path(folder, name) for name in names)
+
+    walk(root)
+    while links:
+        walk(links.popleft())
     return sorted(found)
 
 

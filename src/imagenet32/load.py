@@ -489,12 +489,15 @@ def iter_batches(
     )
     files = select_files(path, split, batches, options.size)
     first = _one_file(files[0], split, options)
-    yield first
-    # Later files must match the first one's size, whether or not a size was asked for.
+    # Later files must match the first one's size, whether or not a size was asked for, and its
+    # mean, as load checks (a copy: the caller may change the one it is given).
     same_size = replace(options, size=first.size)
+    mean = None if first.mean is None else first.mean.copy()
+    yield first
+    del first  # only one file's pixels held here at a time
     for source in files[1:]:
         part = _one_file(source, split, same_size, files[0] if options.size is None else None)
-        _check_same_mean(files[0], first.mean, source, part.mean)  # as load checks
+        _check_same_mean(files[0], mean, source, part.mean)
         yield part
 
 
