@@ -153,7 +153,7 @@ class Paired:
         if not benchmark.stats:  # None in a smoke run
             return
         rounds = benchmark.stats.stats.data
-        pairs = zip(self.times, rounds) if ours_is_other else zip(rounds, self.times)
+        pairs = zip(rounds, self.times) if ours_is_other else zip(self.times, rounds)  # (theirs, ours)
         benchmark.extra_info["paired"] = {
             "with": other, "rounds (s)": [round(t, 3) for t in rounds], "its rounds (s)": [round(t, 3) for t in self.times],
             "imagenet32 is": statistics.median(theirs / ours for theirs, ours in pairs),
