@@ -42,3 +42,17 @@ def test_transforms_and_a_data_loader(tmp_path):
     assert torch.equal(images, torch.from_numpy(p.val[:8].reshape(8, 3, 4, 4)).float() / 255)
     rank = {w: i for i, w in enumerate(sorted(wnids))}
     assert labels.tolist() == [rank[wnids[k - 1]] + 1000 for k in p.val_labels[:8]]
+
+
+@pytest.mark.parametrize("mmap", [False, True])
+def test_a_data_loader_with_worker_processes(tmp_path, mmap):
+    """Worker processes give the batches one process gives (pixels read, or mapped from .npz)."""
+    p = arrays(np.random.default_rng(43), 8, 60, 0)
+    write(tmp_path, p, "npz", val=False)
+    train = DownsampledImageNet(tmp_path, mmap=mmap, transform=to_tensor)
+    alone = list(torch.utils.data.DataLoader(train, batch_size=16))
+    workers = list(torch.utils.data.DataLoader(train, batch_size=16, num_workers=2))
+    assert len(alone) == len(workers) == 4
+    for (x, y), (xw, yw) in zip(alone, workers):
+        assert torch.equal(x, xw) and torch.equal(y, yw)
+    assert torch.equal(torch.cat([y for _, y in alone]), torch.from_numpy(p.train_labels - 1))
