@@ -322,6 +322,15 @@ def test_a_link_to_a_folder_inside_does_not_hide_its_size(tmp_path, link):
     assert load(tmp_path, "val", size=8).files == (str(tmp_path / "Imagenet8_val" / "val_data"),)
 
 
+def test_a_broken_link_named_as_a_dataset_file_is_named(published, tmp_path):
+    _, folder = published
+    shutil.copytree(folder, tmp_path / "ds")
+    (tmp_path / "ds" / "val_data").unlink()
+    (tmp_path / "ds" / "val_data").symlink_to(tmp_path / "gone")
+    with pytest.raises(FormatError, match=r"ds/val_data: not a file that can be read \(a link to nothing\?\)"):
+        load(tmp_path / "ds", "val")
+
+
 def test_iter_batches_holds_its_own_mean(published):
     """Scaling a yielded mean in place does not make the next file's mean differ."""
     for part in iter_batches(published[1]):

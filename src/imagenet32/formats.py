@@ -550,7 +550,10 @@ def _files_in(path: Path, size: int | None) -> list[DataFile]:
     """The dataset files at ``path``; with ``size``, not those below folders or in zips
     named for another size (the names of ``path``'s own parents are not looked at)."""
     if path.is_dir():
-        loose = [p for p in _tree_files(path) if _FILE_NAME.fullmatch(p.name) and p.is_file()]
+        loose = [p for p in _tree_files(path) if _FILE_NAME.fullmatch(p.name)]
+        for p in loose:
+            if not p.is_file():  # named as a dataset file: leaving it out would only say one is missing
+                raise FormatError(f"{p}: not a file that can be read (a link to nothing?)")
         if size is not None:
             loose = [p for p in loose if _named_size(p.relative_to(path).parts[:-1]) in (None, size)]
         files = [DataFile(p) for p in loose]
