@@ -103,3 +103,15 @@ def golden_cases():
 
 def simd_backends() -> list[str]:
     return list(imagenet32._core.simd_backends())
+
+
+def segment(marker: int, body: bytes) -> bytes:
+    """A JPEG marker segment: 0xFF, the marker, the length, the body."""
+    return bytes((0xFF, marker)) + (len(body) + 2).to_bytes(2, "big") + body
+
+
+# A 4x4 lossless JPEG of 5-bit RGB samples (imagecodecs.jpeg8_encode(rgb, lossless=True, bitspersample=5)):
+# libjpeg-turbo decodes it, Pillow refuses it.
+LOSSLESS_5_BIT = bytes.fromhex(
+    "ffd8ffee000e41646f626500640000000000ffc30011050004000403521100471100421100ffc400160001010100000000000000"
+    "000000000000020405ffda000c03520047004200010000cf8216db6db7659636db6dbb2cb1b6de161613cbcbcb6db6db7fffd9")

@@ -4,6 +4,7 @@ errors before any work."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import INSTALLED
+from helpers import INSTALLED, LOSSLESS_5_BIT, segment
 from original import original_datasets
 from PIL import Image
 
@@ -54,6 +55,19 @@ def tree(tmp_path_factory):
     p = folder / "palette.JPEG"
     Image.new("P", (50, 40), 3).save(p, "PNG")  # a palette PNG named .JPEG
     Image.new("LA", (31, 17), (90, 200)).save(t.train / "n01440764" / "alpha.JPEG", "PNG")
+    # JPEGs libjpeg-turbo decodes and Pillow's own parser refuses (skipped, as the original could
+    # not read them), and ones it takes after a look (EXIF, ICC, progressive).
+    photo = np.random.default_rng(4).integers(0, 256, (45, 61, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(photo).save(buffer, "JPEG", quality=85)
+    jpeg = buffer.getvalue()
+    (folder / "tem.JPEG").write_bytes(jpeg[:2] + b"\xff\x01" + jpeg[2:])
+    (folder / "short_jfif.JPEG").write_bytes(jpeg[:2] + segment(0xE0, b"JFIF\0\x01") + jpeg[2:])
+    (folder / "lossless5.JPEG").write_bytes(LOSSLESS_5_BIT)
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"
+    Image.fromarray(photo).save(folder / "exif.JPEG", "JPEG", exif=exif.tobytes(), icc_profile=b"\0" * 3000)
+    Image.fromarray(photo[::-1]).save(t.val / "ILSVRC2012_val_00000001.JPEG", "JPEG", progressive=True)
     return t
 
 
@@ -101,8 +115,8 @@ def built_41(tree, tmp_path_factory):
 def test_pillow_41_build_equals_the_original_procedure(tree, built_41):
     out, report = built_41
     assert_same_as_original(out, tree, "4.1")
-    assert report.counts == {"train": 42, "val": 10}
-    assert report.skipped == {"train": 4, "val": 0}
+    assert report.counts == {"train": 43, "val": 10}
+    assert report.skipped == {"train": 7, "val": 0}
 
 
 @pytest.mark.skipif(INSTALLED != "13.0", reason="the 13.0 reference is the installed Pillow 13.0")
@@ -152,7 +166,10 @@ def test_skipped_files_are_listed_with_reasons(built_41):
     lines = (out / "skipped.csv").read_text().splitlines()
     assert lines[0] == "split,path,reason"
     reasons = {Path(line.split(",")[1]).name: line for line in lines[1:]}
-    assert set(reasons) == {"empty.JPEG", "notes.JPEG", "bomb.JPEG", "n01440764_9.JPEG"}
+    assert set(reasons) == {"empty.JPEG", "notes.JPEG", "bomb.JPEG", "n01440764_9.JPEG", "tem.JPEG",
+                            "short_jfif.JPEG", "lossless5.JPEG"}
+    for refused in ("tem.JPEG", "short_jfif.JPEG", "lossless5.JPEG"):  # by Pillow's own JPEG parser
+        assert "not an image Pillow can read" in reasons[refused]
     assert "empty file" in reasons["empty.JPEG"]
     assert "not an image" in reasons["notes.JPEG"]
     assert "decompression bomb" in reasons["bomb.JPEG"]
@@ -162,7 +179,7 @@ def test_skipped_files_are_listed_with_reasons(built_41):
 def test_manifest(built_41):
     out, _ = built_41
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["counts"] == {"train": 42, "val": 10}
+    assert manifest["counts"] == {"train": 43, "val": 10}
     assert manifest["pillow"] == "4.1" and manifest["labels"] == "devkit" and manifest["seed"] == 0
     assert manifest["filters"] == ["box"] and manifest["resample"] == "BOX"
     assert len(manifest["files"]) == 44

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import imagenet32
+from helpers import LOSSLESS_5_BIT, segment
+
 from imagenet32.decode import DecodeError, Scratch, _plain_jpeg, _read, cmyk_to_rgb, decode_rgb
 
 NEW, OLD = imagenet32.release("13.0"), imagenet32.release("4.1")
@@ -192,10 +194,6 @@ def test_files_are_read_whole(tmp_path, monkeypatch, size, stat_error):
     assert _read(str(path)) == data
 
 
-def segment(marker: int, body: bytes) -> bytes:
-    return bytes((0xFF, marker)) + (len(body) + 2).to_bytes(2, "big") + body
-
-
 def small_jpeg(seed: int = 0, gray: bool = False) -> bytes:
     pixels = np.random.default_rng(seed).integers(0, 256, (13, 11, 3), dtype=np.uint8)
     buffer = io.BytesIO()
@@ -221,10 +219,6 @@ REFUSED_BY_PILLOWS_PARSER = {
     "an ICC chunk without its sequence numbers": segment(0xE2, b"ICC_PROFILE\0"),
     "a Photoshop block cut after a resource code": segment(0xED, b"Photoshop 3.0\x008BIM\x03\xed"),
 }
-# A 4x4 lossless JPEG of 5-bit RGB samples (imagecodecs.jpeg8_encode(rgb, lossless=True, bitspersample=5)).
-LOSSLESS_5_BIT = bytes.fromhex(
-    "ffd8ffee000e41646f626500640000000000ffc30011050004000403521100471100421100ffc400160001010100000000000000"
-    "000000000000020405ffda000c03520047004200010000cf8216db6db7659636db6dbb2cb1b6de161613cbcbcb6db6db7fffd9")
 
 
 @pytest.mark.parametrize("name", [*REFUSED_BY_PILLOWS_PARSER, "5-bit lossless"])
