@@ -51,6 +51,11 @@ from .pillow_rules import Release, release
 from .planes import add_rows, pack_planes
 from .resize import FILTERS, available_cpus, resize_many
 
+try:  # advisory file locks (POSIX); elsewhere builds into one --out are not guarded
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = ["BuildError", "BuildReport", "build"]
 
 DEFAULT_SIZES = (8, 16, 32, 64)
@@ -677,11 +682,11 @@ if hasattr(os, "register_at_fork"):
 
 def _running(out: Path) -> bool:
     """Whether a build holds the lock on ``out`` now (see _exclusive)."""
+    if fcntl is None:
+        return False
     try:
-        import fcntl
-
         handle = os.open(out / LOCK, os.O_RDONLY)
-    except (ImportError, OSError):  # no locks here, or no lock file: no build runs
+    except OSError:  # no lock file: no build runs
         return False
     try:
         fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)  # refused only while a build holds it
@@ -696,9 +701,7 @@ def _running(out: Path) -> bool:
 def _exclusive(out: Path) -> Iterator[None]:
     """One build at a time in ``out``: a second is refused, not let to remove the first's work
     folder (an advisory file lock, where the system has one; the file goes when a build ends)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
+    if fcntl is None:  # pragma: no cover - Windows
         yield
         return
     lock = out / LOCK
