@@ -1,7 +1,9 @@
 """The whole build at all four sizes (--workers 1) against (a) Pillow merely
 decoding the same files and (b) the original procedure (per size: decode,
 resize, save a PNG file; then read the PNGs back, pack, mean, pickle the batches;
-four runs), and the build's peak memory for 10x more images."""
+four runs), and the build's peak memory for 10x more images. Beside them, a floor: libjpeg-turbo
+alone decoding the same files, which any exact build must do (ratios.py says how close the build
+is to it, and how much faster than the original any exact build could be here)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import simplejpeg
 from benchutil import photo_like
 from PIL import Image
 
@@ -119,6 +122,16 @@ def decode_only(files: list[Path]) -> int:
     return total
 
 
+def turbo_decode_only(files: list[Path]) -> int:
+    """The least any exact build does per file: read it and decode it whole with libjpeg-turbo,
+    with Pillow's settings (a BOX average of the RGB pixels needs every one of them)."""
+    total = 0
+    for path in files:
+        rgb = simplejpeg.decode_jpeg(path.read_bytes(), colorspace="RGB", fastdct=False, fastupsample=False)
+        total += rgb.shape[1]
+    return total
+
+
 class Paired:
     """Times ``other`` next to each round of a benchmark, untimed by it (before the round in even
     rounds, after it in odd ones), so that each round has the other's time from the same minute:
@@ -160,13 +173,13 @@ class Paired:
         }
 
 
-@pytest.mark.parametrize("competitor", ["imagenet32", "pillow-decode-only", "original-procedure"])
+@pytest.mark.parametrize("competitor", ["imagenet32", "pillow-decode-only", "original-procedure", "libjpeg-turbo-decode-only"])
 def test_build_all_four_sizes(benchmark, tree, tmp_path, competitor, smoke):
     train, devkit, files = tree
     benchmark.group = f"build Imagenet64/32/16/8 from {len(files)} ImageNet-shaped JPEGs, 1 worker"
     benchmark.extra_info["images"] = len(files)
     build_run = FreshBuild(train, devkit, tmp_path / "out", workers=1)
-    if competitor != "pillow-decode-only":
+    if not competitor.endswith("decode-only"):
         build_run()  # warm up: Numba compiles the packing once per process
     if competitor == "imagenet32":
         paired = Paired(lambda: decode_only(files), setup=build_run.setup)
@@ -174,6 +187,8 @@ def test_build_all_four_sizes(benchmark, tree, tmp_path, competitor, smoke):
         paired.record(benchmark, "pillow-decode-only", ours_is_other=False)
     elif competitor == "pillow-decode-only":
         benchmark.pedantic(decode_only, args=(files,), rounds=5, iterations=1)
+    elif competitor == "libjpeg-turbo-decode-only":
+        benchmark.pedantic(turbo_decode_only, args=(files,), rounds=5, iterations=1)
     else:
         # Three rounds (a round has taken 22 to 33 s here): the ratio rests on their median.
         run = OriginalProcedure(files, tmp_path / "original")

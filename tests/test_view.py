@@ -85,6 +85,20 @@ def test_save_grid_spans_files_and_sheets(dataset, tmp_path):
     assert np.array_equal(np.asarray(Image.open(tmp_path / "val.png")), contact_sheet(p.val[:5].reshape(-1, 3, 8, 8)))
 
 
+def test_save_grid_draws_one_sheet_or_says_it_drew_fewer(dataset, tmp_path, recwarn):
+    p, folder = dataset
+    # Without a count: one full sheet of columns x columns images, or all there are, silently.
+    assert save_grid(folder, tmp_path / "one.png", start=3, columns=4) == [tmp_path / "one.png"]
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "one.png")), contact_sheet(p.train[3:19].reshape(-1, 3, 8, 8), columns=4))
+    save_grid(folder, tmp_path / "all.png", start=100)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "all.png")), contact_sheet(p.train[100:].reshape(-1, 3, 8, 8)))
+    assert not recwarn.list
+    # A count past the end: the rest, and a warning saying how many.
+    with pytest.warns(UserWarning, match="train has 25 images from number 100: drew those, not 40"):
+        save_grid(folder, tmp_path / "rest.png", start=100, count=40)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "rest.png")), np.asarray(Image.open(tmp_path / "all.png")))
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
@@ -132,6 +146,10 @@ def test_show_command(dataset, tmp_path, capsys):
     assert main(["show", str(folder / "val_data"), "--grid", str(tmp_path / "g.png"), "--count", "7"]) == 0
     assert capsys.readouterr().out.strip() == f"wrote {tmp_path / 'g.png'}"  # val chosen: no train file given
     assert np.array_equal(np.asarray(Image.open(tmp_path / "g.png")), contact_sheet(p.val[:7].reshape(-1, 3, 8, 8)))
+    assert main(["show", str(folder / "val_data"), "--grid", str(tmp_path / "g.png"), "--count", "99"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == f"wrote {tmp_path / 'g.png'}"
+    assert err.strip() == "imagenet32 show: note: val has 40 images from number 0: drew those, not 99"
     assert main(["show", str(folder)]) == 2
     assert "give --grid OUT.png, --histogram OUT.png or both" in capsys.readouterr().err
     assert main(["show", str(tmp_path / "missing"), "--grid", str(tmp_path / "x.png")]) == 1

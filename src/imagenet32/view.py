@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def save_grid(
     *,
     split: str | None = None,
     start: int = 0,
-    count: int = SHEET_SIDE * SHEET_SIDE,
+    count: int | None = None,
     columns: int = SHEET_SIDE,
     size: int | None = None,
 ) -> list[Path]:
@@ -72,10 +73,14 @@ def save_grid(
     across its files in order (``train_data_batch_1`` first), ``columns`` x ``columns``
     images per sheet. One sheet is written to ``out``; more go to ``out-1.png``,
     ``out-2.png``, ... Returns the files written. Files after the last image drawn are
-    not read."""
+    not read. Without ``count``, one full sheet or as many as the split has; a ``count``
+    past the split's end draws the rest of it, with a warning saying how many."""
     for name, value, least in (("start", start, 0), ("count", count, 1), ("columns", columns, 1)):
+        if value is None and name == "count":
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
             raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
+    asked, count = count, columns * columns if count is None else count
     split = _split_of(path, split, size)
     picked: list[np.ndarray] = []
     skip, wanted = start, count
@@ -94,6 +99,8 @@ def save_grid(
     images = np.concatenate(picked) if picked else np.empty((0, 3, 1, 1), np.uint8)
     if not len(images):
         raise ValueError(f"{split} has no image number {start} (it has fewer images)")
+    if asked is not None and len(images) < asked:
+        warnings.warn(f"{split} has {len(images):,} images from number {start}: drew those, not {asked:,}", stacklevel=2)
     per_sheet = columns * columns
     chunks = [images[k : k + per_sheet] for k in range(0, len(images), per_sheet)]
     written = _sheet_names(Path(out), len(chunks))
@@ -152,9 +159,14 @@ def _run_show(args: argparse.Namespace) -> int:
         return 2
     try:
         if args.grid is not None:
-            for written in save_grid(args.path, args.grid, split=args.split, start=args.start, count=args.count,
-                                     columns=args.columns, size=args.size):
-                print(f"wrote {written}")
+            with warnings.catch_warnings(record=True) as notes:
+                warnings.simplefilter("always")
+                written = save_grid(args.path, args.grid, split=args.split, start=args.start, count=args.count,
+                                    columns=args.columns, size=args.size)
+            for sheet in written:
+                print(f"wrote {sheet}")
+            for note in notes:
+                print(f"imagenet32 show: note: {note.message}", file=sys.stderr)
         if args.histogram is not None:
             chart = save_histogram(args.path, args.histogram, split=args.split, sort=args.sorted, size=args.size)
             print(f"wrote {chart}")
@@ -180,8 +192,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("--size", type=int, metavar="S", help="only folders and zips named for this size")
     p.add_argument("--grid", metavar="OUT.png", help="write contact sheets here (out-1.png, ... when several)")
     p.add_argument("--start", type=int, default=0, metavar="I", help="first image, counted from 0 (default 0)")
-    p.add_argument("--count", type=int, default=SHEET_SIDE * SHEET_SIDE, metavar="N",
-                   help=f"images to draw (default {SHEET_SIDE * SHEET_SIDE:,}: one full sheet)")
+    p.add_argument("--count", type=int, metavar="N",
+                   help="images to draw (default: one full sheet, C x C, or as many as there are)")
     p.add_argument("--columns", type=int, default=SHEET_SIDE, metavar="C",
                    help=f"images per sheet row; a sheet holds C x C (default {SHEET_SIDE})")
     p.add_argument("--histogram", metavar="OUT.png", help="write the bar chart of images per class here")
