@@ -252,20 +252,11 @@ private:
         prefetch_ = prefetch_to_ - prefetch_from_ <= kPrefetchBytes;
     }
 
-    // Asks for the next block's rows (into L2) while this block's windows
-    // are finished. A source that is not in the caches (an image just
-    // decoded, the build's case) otherwise stalls the sweep at every row:
-    // the dataset's four sizes of 500x375 took 117-126 us per image without, 72-78 us with.
-    // Only for short rows: on rows of 3 KB and more (1024 and 2048 wide, RGB) the
-    // hardware's prefetcher keeps up by itself, and asking again cost 6-9% on a
-    // cached image, gaining nothing on the others.
-    static constexpr int kPrefetchBytes = 2048;
+    // Asks for the next block's rows while this block's windows are finished
+    // (kPrefetchBytes): the dataset's four sizes of 500x375 took 117-126 us per
+    // image without, 72-78 us with, when the image was just decoded.
     IMAGENET32_AVX2 void prefetch_rows(const View<uint8_t>& src, int r, int r1) const {
-        // An asm statement: GCC 12 drops _mm_prefetch from this loop.
-        for (int i = 0; i < 4; ++i) {
-            const char* row = reinterpret_cast<const char*>(src.row(std::min(r + i, r1 - 1)));
-            for (int x = prefetch_from_; x < prefetch_to_; x += 64) asm volatile("prefetcht1 %0" : : "m"(row[x]));
-        }
+        for (int i = 0; i < 4; ++i) prefetch_l2(src.row(std::min(r + i, r1 - 1)), prefetch_from_, prefetch_to_);
     }
 
     // The four rows' pointers to granule g (from the padded tail near the end).

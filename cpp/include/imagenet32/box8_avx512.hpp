@@ -160,9 +160,11 @@ IMAGENET32_AVX512 void direct_rows(const View<uint8_t>& src, const HTask& t, con
     const int out_w = t.out_w, row0 = t.row0, rows = t.rows;
     uint8_t* const dst = t.dst;
     const std::ptrdiff_t dst_stride = t.dst_stride;
+    const std::ptrdiff_t row_bytes = static_cast<std::ptrdiff_t>(src.row_elements());
     for (int r = 0; r < rows; ++r) {
         const uint8_t* in = src.row(row0 + r);
         uint8_t* out = dst + static_cast<std::ptrdiff_t>(r) * dst_stride;
+        if (r + kRowsAhead < rows) prefetch_l2(src.row(row0 + r + kRowsAhead), 0, row_bytes);
         for (int g = 0; 4 * g < out_w; ++g) store_group<C>(out, g, out_w, row.group(in, 4 * g));
     }
 }

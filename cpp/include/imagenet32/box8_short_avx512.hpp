@@ -315,9 +315,15 @@ IMAGENET32_AVX512 void short_rows(const View<uint8_t>& src, const ShortPlan& p) 
     bool whole_groups = true;
     for (const HTask* t : p.task)
         whole_groups = whole_groups && (!t || (t->out_w % 4 == 0 && t->dst_stride == t->out_w * C));
-    const int rows = p.task[0]->rows, half = (rows + 1) / 2;
+    const int rows = p.task[0]->rows, half = (rows + 1) / 2, row0 = p.task[0]->row0;
+    const std::ptrdiff_t row_bytes = static_cast<std::ptrdiff_t>(src.row_elements());
+    const bool ahead = row_bytes <= kPrefetchBytes;
     for (int r = 0; r < half; ++r) {
         const int r1 = r + half < rows ? r + half : r;
+        if (ahead && r1 + kRowsAhead < rows) {
+            prefetch_l2(src.row(row0 + r + kRowsAhead), 0, row_bytes);
+            prefetch_l2(src.row(row0 + r1 + kRowsAhead), 0, row_bytes);
+        }
         if (whole_groups && r + 1 < rows - half) short_pair<C, Depth, true>(src, p, row, r, r1);
         else short_pair<C, Depth, false>(src, p, row, r, r1);
     }
