@@ -161,6 +161,39 @@ def test_pil_images_of_every_mode_match_pillow(mode, data):
         assert got.getpalette() == expected.getpalette()
 
 
+def test_a_box_past_the_edge_is_taken_where_a_reducing_gap_reduces_first():
+    """Pillow checks the box against the image it resizes: after a reducing gap's reduce, the
+    reduced one, so a box a little past the edge passes there (and only there)."""
+    image = np.random.default_rng(0).integers(0, 256, (7, 683, 3), dtype=np.uint8)
+    im = Image.fromarray(image)
+    for x1 in (683.001, 684.9, 685.0):  # the reduce is by 5: the reduced image is 137 wide
+        expected = np.asarray(im.resize((64, 7), BOX, box=(0, 0, x1, 7), reducing_gap=2.0))
+        assert np.array_equal(ours(image, (64, 7), box=(0, 0, x1, 7), reducing_gap=2.0), expected)
+    with pytest.raises(ValueError, match="box can't exceed original image size \\(the image resized is 137x7\\)"):
+        ours(image, (64, 7), box=(0, 0, 685.1, 7), reducing_gap=2.0)
+    with pytest.raises(ValueError, match="box can't exceed original image size"):
+        ours(image, (64, 7), box=(0, 0, 684.9, 7))  # no reduce: checked against the image itself
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "RGB", "RGBA", "I", "F"])
+@given(data=st.data())
+def test_boxes_past_the_edge_with_a_reducing_gap_match_pillow(mode, data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    width, height = data.draw(st.integers(1, 700)), data.draw(st.integers(1, 30))
+    im = pil_image(rng, mode, width, height)
+    size = (data.draw(st.integers(1, 70)), data.draw(st.integers(1, 30)))
+    x0, y0 = data.draw(st.floats(0, width)), data.draw(st.floats(0, height))
+    box = (x0, y0, data.draw(st.floats(x0, width + 8)), data.draw(st.floats(y0, height + 8)))
+    gap = data.draw(st.sampled_from([None, 1.0, 1.5, 2.0, 3.5]))
+    expected = outcome(lambda: im.resize(size, BOX, box=box, reducing_gap=gap))
+    assert same_outcome(outcome(lambda: imagenet32.resize(im, size, box=box, reducing_gap=gap, pillow=INSTALLED)),
+                        expected)
+    if mode in ("L", "RGB", "RGBA"):  # the same through arrays
+        array = np.asarray(im)
+        got = outcome(lambda: ours(array, size, box=box, reducing_gap=gap))
+        assert same_outcome(got, expected if isinstance(expected, type) else np.asarray(expected))
+
+
 @pytest.mark.parametrize("dtype", [np.uint16, np.int32, np.float32])
 def test_wide_arrays_match_pillow(dtype):
     rng = np.random.default_rng(5)

@@ -109,7 +109,9 @@ def _size(size: SizeArg) -> tuple[int, int]:
     return w, h
 
 
-def _box(box: BoxArg | None, width: int, height: int, rel: Release) -> tuple[float, float, float, float]:
+def _box(box: BoxArg | None, width: int, height: int, rel: Release, reducing: bool = False) -> tuple[float, float, float, float]:
+    """The box as floats, checked as Pillow checks it. ``reducing``: a reducing gap may apply,
+    when Pillow checks the box's far edges only against the reduced image (the core does)."""
     if box is None:
         return (0.0, 0.0, float(width), float(height))
     if not rel.has_box:
@@ -126,11 +128,15 @@ def _box(box: BoxArg | None, width: int, height: int, rel: Release) -> tuple[flo
     f0, g0, f1, g1 = (float(np.float32(v)) for v in (x0, y0, x1, y1))
     if f0 < 0 or g0 < 0:
         raise ValueError(f"box offset can't be negative: {box!r}")
-    if f1 > width or g1 > height:
+    if not reducing and (f1 > width or g1 > height):
         raise ValueError(f"box can't exceed original image size {width}x{height}: {box!r}")
     if f1 - f0 < 0 or g1 - g0 < 0:
         raise ValueError(f"box can't be empty or inverted: {box!r}")
     return (x0, y0, x1, y1)
+
+
+def _reducing(reducing_gap: Any, filter: _core.Filter) -> bool:
+    return reducing_gap is not None and filter != _NEAREST
 
 
 def _gap(reducing_gap: float | None, rel: Release) -> float | None:
@@ -295,7 +301,7 @@ def _resize_array(image: Any, sizes: list[tuple[int, int]], filter: _core.Filter
         whole = (0.0, 0.0, float(width), float(height))
         return _core.resize8(pixels, sizes, whole, None, alpha, filter, rel.rules, simd)
     swapped = kind == "u16" and pixels.dtype.isnative and "I;16" in _SWAPPED_16
-    return _run(pixels, kind, alpha, sizes, _box(box, width, height, rel), _gap(reducing_gap, rel), filter, rel,
+    return _run(pixels, kind, alpha, sizes, _box(box, width, height, rel, _reducing(reducing_gap, filter)), _gap(reducing_gap, rel), filter, rel,
                 simd, swapped, _early_copy(box, width, height))
 
 
@@ -338,7 +344,7 @@ def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], filter: _core.Fil
     width, height = im.size
     _check_memory(width, height, sizes, pixels.itemsize * (pixels.shape[2] if pixels.ndim == 3 else 1))
     early_copy = _early_copy(box, width, height)
-    outs = _run(pixels, kind, alpha, sizes, _box(box, width, height, rel), _gap(reducing_gap, rel), filter, rel,
+    outs = _run(pixels, kind, alpha, sizes, _box(box, width, height, rel, _reducing(reducing_gap, filter)), _gap(reducing_gap, rel), filter, rel,
                 simd, im.mode in _SWAPPED_16, early_copy)
     images = []
     for (w, h), out in zip(sizes, outs):

@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -52,9 +53,13 @@ struct CorePlan {
 
 inline CorePlan plan_core(int in_w, int in_h, Size size, const FloatBox& box, Filter filter, const Rules& rules) {
     if (size.width < 1 || size.height < 1) throw std::invalid_argument("height and width must be > 0");
-    if (!(box.x0 >= 0 && box.y0 >= 0 && box.x1 <= in_w && box.y1 <= in_h && box.x1 >= box.x0 &&
-          box.y1 >= box.y0))
-        throw std::invalid_argument("box outside the image");
+    // Pillow's checks, in its order (a box past the edge reaches here after a reducing gap's
+    // reduce, checked against the reduced image, as Pillow checks it).
+    if (!(box.x0 >= 0 && box.y0 >= 0)) throw std::invalid_argument("box offset can't be negative");
+    if (!(box.x1 <= in_w && box.y1 <= in_h))
+        throw std::invalid_argument("box can't exceed original image size (the image resized is " +
+                                    std::to_string(in_w) + "x" + std::to_string(in_h) + ")");
+    if (!(box.x1 >= box.x0 && box.y1 >= box.y0)) throw std::invalid_argument("box can't be empty");
     CorePlan p;
     p.size = size;
     p.filter = filter;
