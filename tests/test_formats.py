@@ -3,11 +3,13 @@ finding files in folders and zips."""
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import shutil
 import pickletools
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -607,7 +609,7 @@ def test_strict_reading_holds_the_published_types(tmp_path):
 def test_bad_npz_content(tmp_path):
     path = tmp_path / "val_data.npz"
     np.savez(path, data=np.array([object()] * 12, dtype=object).reshape(1, 12), labels=[1])
-    with pytest.raises(FormatError, match="not a readable .npz .*allow_pickle"):
+    with pytest.raises(FormatError, match="data.npy: an array of object, where dataset files hold plain numbers"):
         read_batch(path)
     np.savez(path, data=U8)
     with pytest.raises(FormatError, match="missing key\\(s\\) labels"):
@@ -755,3 +757,168 @@ def test_a_damaged_zip_member_is_an_error(tmp_path):
     archive.write_bytes(bytes(raw))
     with pytest.raises(FormatError, match="v.zip:val_data: .*Bad CRC-32"):
         read_batch(find_data_files(archive)[0])
+
+
+# --- hostile files, from a fuzzing review ----------------------------------------------
+
+P = pickle
+
+
+def pickle_with(*opcodes: bytes) -> bytes:
+    """A protocol-4 pickle of a dict with one more entry made of ``opcodes`` (key, value)."""
+    return P.PROTO + b"\x04" + P.EMPTY_DICT + b"".join(opcodes) + P.SETITEM + P.STOP
+
+
+def shared_tuples(depth: int, width: int) -> bytes:
+    """Tuples of ``width`` copies of the tuple below (through the memo), ``depth`` deep: a few
+    hundred bytes whose hash or repr visits width ** depth nodes."""
+    out = P.NONE + P.MEMOIZE + P.POP
+    for level in range(depth):
+        out += P.MARK + (P.BINGET + bytes([level])) * width + P.TUPLE + P.MEMOIZE
+        out += P.POP if level < depth - 1 else b""
+    return out
+
+
+READ_IN_A_CHILD = """
+import sys
+from imagenet32.formats import FormatError, read_batch
+try:
+    read_batch(sys.argv[1])
+except FormatError as error:
+    print("FormatError:", error)
+"""
+
+
+@pytest.mark.parametrize(
+    "key, match",
+    [
+        (P.NONE + P.TUPLE1 * 200_000, "a dict key of type tuple"),  # hashing it crashed the process
+        (shared_tuples(6, 100), "a dict key of type tuple"),  # hashing it took hours
+        (P.NONE + P.TUPLE1 * 5000, "a dict key of type tuple"),  # a RecursionError
+        (P.BININT1 + b"\x07", "a dict key of type int"),
+        (P.LONG4 + (5000).to_bytes(4, "little") + b"\x07" * 5000, "a dict key of type int"),  # too long to print
+        (P.EMPTY_SET + P.MARK + P.BININT1 + b"\x01" + P.ADDITEMS, "a set, which dataset files never hold"),
+        (P.MARK + P.BININT1 + b"\x01" + P.FROZENSET, "a set, which dataset files never hold"),
+    ],
+    ids=["deep-tuple", "shared-tuples", "recursion", "int", "huge-int", "set", "frozenset"],
+)
+def test_keys_and_sets_that_hashing_chokes_on_are_refused(tmp_path, key, match):
+    """Read in a child process, as the first two crashed or hung the reader."""
+    path = put(tmp_path / "val_data", pickle_with(key, P.NONE))
+    child = subprocess.run([sys.executable, "-c", READ_IN_A_CHILD, str(path)], capture_output=True, text=True,
+                           timeout=60)
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.startswith(f"FormatError: {path}: not a readable pickle") and match in child.stdout
+
+
+def test_a_file_cannot_give_state_to_the_readers_own_objects(tmp_path):
+    """BUILD on a function the file named (the stand-in for _codecs.encode) would set its
+    attributes (here its default encoding), changing the reader for every later file."""
+    before = formats._latin1_bytes.__defaults__
+    state = P.EMPTY_DICT + P.SHORT_BINUNICODE + b"\x0c__defaults__" + P.SHORT_BINUNICODE + b"\x05rot13" + P.TUPLE1
+    raw = pickle_with(P.SHORT_BINUNICODE + b"\x04data", P.GLOBAL + b"_codecs\nencode\n" + P.NONE + state
+                      + P.SETITEM + P.TUPLE2 + P.BUILD)
+    path = put(tmp_path / "val_data", raw)
+    with pytest.raises(FormatError, match="state given to a function \\(dataset files give it to arrays\\)"):
+        read_batch(path)
+    assert formats._latin1_bytes.__defaults__ == before
+
+
+def npy(shape: tuple, descr: str = "|u1", payload: bytes = b"", fortran: bool = False) -> bytes:
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": descr, "fortran_order": fortran, "shape": shape})
+    return header.getvalue() + payload
+
+
+def npz(path: Path, members: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> Path:
+    with zipfile.ZipFile(path, "w", compression) as z:
+        for name, raw in members.items():
+            z.writestr(name, raw)
+    return path
+
+
+LABELS_NPY = npy((1,), "<i8", (1).to_bytes(8, "little"))
+
+
+def deflate_broken(path: Path) -> Path:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, data=np.zeros((1, 12), np.uint8), labels=[1])
+    raw = bytearray(buffer.getvalue())
+    name_length, extra_length = struct.unpack("<HH", raw[26:30])
+    raw[30 + name_length + extra_length] = 0xFF  # the first member's first deflate block: an invalid type
+    return put(path, bytes(raw))
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda p: deflate_broken(p), "not a readable .npz \\(error: Error -3 while decompressing"),
+        (lambda p: npz(p, {"data.npy": b"\x93NUMPY\x01\x00\x3a\x00{'descr': '|u1', 'fortran_order': False, "
+                                        b"'shape': (1, 12}" + b" " * 4 + b"\n"}),
+         "data.npy: not a readable .npy header"),
+        (lambda p: npz(p, {"data.npy": npy((0, 12)), "labels.npy": npy((0,), "u1,u1")}),
+         "labels.npy: an array of \\[\\('f0', 'u1'\\), \\('f1', 'u1'\\)\\], where dataset files hold plain numbers"),
+        (lambda p: npz(p, {"data.npy": npy((2, 12), payload=bytes(12)), "labels.npy": LABELS_NPY}),
+         "data.npy: its header declares a \\(2, 12\\) uint8 array \\(24 bytes\\) where the member holds 12 bytes"),
+        (lambda p: npz(p, {"data.npy": npy((1, 12), payload=bytes(13)), "labels.npy": LABELS_NPY}),
+         "data.npy: its header declares a \\(1, 12\\) uint8 array \\(12 bytes\\) where the member holds 13 bytes"),
+        (lambda p: npz(p, {"data.npy": npy((2**40, 12)), "labels.npy": LABELS_NPY}),
+         "data.npy: its header declares a \\(1099511627776, 12\\) uint8 array"),
+        (lambda p: npz(p, {"data.npy": npy((-1, 12)), "labels.npy": LABELS_NPY}),
+         "data.npy: an array of shape \\(-1, 12\\)"),
+    ],
+    ids=["deflate", "header", "structured", "short", "long", "huge", "negative"],
+)
+@pytest.mark.parametrize("mmap", [False, True])
+def test_damaged_npz_members_are_format_errors_naming_them(tmp_path, make, match, mmap):
+    path = make(tmp_path / "val_data.npz")
+    with pytest.raises(FormatError, match=f"val_data.npz: {match}"):
+        read_batch(path, mmap=mmap)
+
+
+def test_a_changed_byte_of_stored_npz_pixels_is_caught_by_the_crc(tmp_path):
+    """numpy's npz reading stops at the array's last byte, before zipfile checks the CRC."""
+    data = np.arange(24, dtype=np.uint8).reshape(2, 12)
+    path = tmp_path / "val_data.npz"
+    np.savez(path, data=data, labels=[1, 2])
+    raw = bytearray(path.read_bytes())
+    raw[raw.index(data.tobytes()) + 5] ^= 0xFF
+    put(path, bytes(raw))
+    with pytest.raises(FormatError, match="val_data.npz: not a readable .npz \\(BadZipFile: Bad CRC-32"):
+        read_batch(path)
+
+
+def zip_with_patched_names(path: Path, name: str, patched: bytes) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(name, b"x")
+    raw = path.read_bytes().replace(name.encode("utf-8"), patched)
+    return put(path, raw)
+
+
+def test_odd_zips_are_format_errors_or_ignored(tmp_path):
+    p = arrays(np.random.default_rng(7), 4, 0, 3)
+    write(tmp_path / "v", p, train=False)
+    archive = zip_folder(tmp_path / "v", tmp_path / "Imagenet4_val.zip")
+    with zipfile.ZipFile(archive, "a") as z:
+        z.writestr(zipfile.ZipInfo(""), b"")  # a nameless member (IndexError in zipfile's is_dir)
+    assert names(find_data_files(archive)) == ["val_data"]
+    bad_name = zip_with_patched_names(tmp_path / "names.zip", "val_dat\u00e9", b"val_dat\xff\xfe")
+    with pytest.raises(FormatError, match="names.zip: not a readable zip \\(UnicodeDecodeError"):
+        find_data_files(bad_name)
+    raw = bytearray(archive.read_bytes())
+    central = raw.index(b"PK\x01\x02")
+    raw[central + 6 : central + 8] = (100).to_bytes(2, "little")  # needs zip version 10.0 to extract
+    (tmp_path / "future").mkdir()
+    future = put(tmp_path / "future" / "Imagenet4_val.zip", bytes(raw))
+    with pytest.raises(FormatError, match="val.zip: not a readable zip \\(NotImplementedError: zip file version 10.0"):
+        find_data_files(future)
+
+
+def test_an_image_size_over_the_largest_is_refused(tmp_path):
+    assert image_size(3 * 4096 * 4096) == 4096
+    with pytest.raises(ValueError, match="images of 4097x4097: over the largest size, 4096x4096"):
+        image_size(3 * 4097 * 4097)
+    path = tmp_path / "val_data"
+    dump(path, {"data": np.empty((0, 3 * 2**40), np.uint8), "labels": []})  # 178 bytes that asked for TiBs
+    with pytest.raises(FormatError, match="images of 1048576x1048576: over the largest size"):
+        read_batch(path)

@@ -3,10 +3,12 @@ way of naming the files, memory, the seed's recipe, minibatches, and bad input."
 
 from __future__ import annotations
 
+import io
 import pickle
 import shutil
 import tempfile
 import tracemalloc
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -514,3 +516,24 @@ def test_loads_the_builders_output(built):
 def test_the_package_exports_the_loaders():
     for name in ("load", "iter_batches", "load_databatch", "minibatches", "read_batch", "write_batch", "Split"):
         assert name in imagenet32.__all__ and hasattr(imagenet32, name)
+
+
+def test_a_file_announcing_more_rows_than_it_holds_is_named_before_memory_is_asked(tmp_path):
+    """load plans one output for all files from their headers: a header claiming 2**40 rows
+    asked for 12 TiB (a bare MemoryError); a negative one gave numpy's message, naming no file."""
+    folder = tmp_path / "Imagenet2_train"
+    folder.mkdir()
+    np.savez(folder / "train_data_batch_1.npz", data=np.zeros((1, 12), np.uint8), labels=[1], mean=np.zeros(12))
+    for rows, match in ((2**40, "its header declares a \\(1099511627776, 12\\) uint8 array"), (-1, "an array of shape \\(-1, 12\\)")):
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (rows, 12)})
+        with zipfile.ZipFile(folder / "train_data_batch_2.npz", "w") as z:
+            z.writestr("data.npy", header.getvalue())
+        with pytest.raises(FormatError, match=f"train_data_batch_2.npz: data.npy: {match}"):
+            load(folder, batches=[1, 2])
+
+
+def test_images_beyond_memory_are_a_memory_error_saying_how_much(tmp_path):
+    from imagenet32.load import _allocated
+    with pytest.raises(MemoryError, match="1,099,511,627,776 images \\(two files\\) as float32 need 196,608.0 GiB, more than this machine gives"):
+        _allocated((2**40, 3, 4, 4), "float32", "two files")

@@ -626,8 +626,9 @@ def _check_space(out: Path, images: int, outputs: Sequence[Output]) -> None:
 
 
 def _check_options(sizes: Sequence[int], fmt: str, labels: str, seed: int, workers: int | None) -> None:
-    if not sizes or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 or s > 4096 for s in sizes):
-        raise BuildError(f"sizes must be ints from 1 to 4096, got {list(sizes)}")
+    largest = formats.MAX_IMAGE_SIZE
+    if not sizes or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 or s > largest for s in sizes):
+        raise BuildError(f"sizes must be ints from 1 to {largest}, got {list(sizes)}")
     if len(set(sizes)) != len(sizes):
         raise BuildError(f"sizes repeat: {list(sizes)}")
     if fmt not in ("pickle", "npz"):

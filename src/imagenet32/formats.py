@@ -23,6 +23,7 @@ import re
 import secrets
 import struct
 import zipfile
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ import numpy as np
 
 __all__ = [
     "FORMATS",
+    "MAX_IMAGE_SIZE",
     "NUM_CLASSES",
     "SPLITS",
     "TRAIN_BATCHES",
@@ -56,6 +58,7 @@ __all__ = [
 ]
 
 TRAIN_BATCHES = 10
+MAX_IMAGE_SIZE = 4096  # the largest S a build makes and a reader takes (a row of 48 MiB)
 NUM_CLASSES = 1000
 FORMATS = ("pickle", "npz")
 SPLITS = ("train", "val")
@@ -73,6 +76,11 @@ _FILE_NAME = re.compile(r"(?:train_data_batch_(\d+)|val_data)(\.npz)?")  # the w
 _SIZE_IN_NAME = re.compile(r"imagenet(\d+)(?:_|\.zip\Z|\Z)", re.IGNORECASE)
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+
+# What a zip's reading raises on a damaged archive: zlib.error for a bad deflate stream,
+# NotImplementedError for a method or version zipfile lacks, RuntimeError for encryption.
+_ZIP_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError,
+               RuntimeError)
 
 
 class FormatError(ValueError):
@@ -111,10 +119,14 @@ def batch_sizes(n: int) -> list[int]:
 
 
 def image_size(columns: int) -> int:
-    """S from the 3*S*S columns of ``data``; ValueError when the count is not of that form."""
+    """S from the 3*S*S columns of ``data``; ValueError when the count is not of that form, or
+    S is over MAX_IMAGE_SIZE."""
     side = math.isqrt(columns // 3) if columns > 0 else 0
     if side < 1 or 3 * side * side != columns:
         raise ValueError(f"data has {columns} columns, not 3*S*S for any image size S")
+    if side > MAX_IMAGE_SIZE:
+        raise ValueError(f"data has {columns:,} columns, images of {side}x{side}: over the largest size, "
+                         f"{MAX_IMAGE_SIZE}x{MAX_IMAGE_SIZE}")
     return side
 
 
@@ -449,9 +461,13 @@ class DataFile:
         if self.fmt != "npz":
             return self.nbytes // columns
         try:
-            with self.open() as stream, zipfile.ZipFile(stream) as archive, archive.open("data.npy") as member:
-                shape = _npy_header(member)[0]
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+            with self.open() as stream, zipfile.ZipFile(stream) as archive:
+                info = archive.getinfo("data.npy")
+                with archive.open(info) as member:
+                    shape = _NpyMember.read_header(self.name, info, member).shape
+        except FormatError:
+            raise
+        except (*_ZIP_ERRORS, ValueError, KeyError) as error:
             raise FormatError(f"{self.name}: not a readable .npz ({type(error).__name__}: {error})") from None
         return int(shape[0]) if len(shape) == 2 else 0  # another shape fails when the file is read
 
@@ -465,10 +481,8 @@ class DataFile:
             else:
                 with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as stream:
                     yield stream
-        # zipfile: NotImplementedError for compression it lacks (Deflate64), RuntimeError for encryption.
-        except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError,
-                RuntimeError) as error:
-            raise FormatError(f"{self.name}: cannot read ({error})") from None
+        except _ZIP_ERRORS as error:
+            raise FormatError(f"{self.name}: cannot read ({type(error).__name__}: {error})") from None
 
 
 def _sniff(path: Path) -> bytes:
@@ -482,9 +496,11 @@ def _sniff(path: Path) -> bytes:
 def _zip_members(path: Path) -> list[str]:
     try:
         with zipfile.ZipFile(path) as archive:
-            return [info.filename for info in archive.infolist() if not info.is_dir()]
-    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile) as error:
-        raise FormatError(f"{path}: not a readable zip ({error})") from None
+            # Not folders (a name ending in /), nor a nameless member.
+            infos = archive.infolist()
+        return [info.filename for info in infos if info.filename and not info.filename.endswith("/")]
+    except (*_ZIP_ERRORS, UnicodeDecodeError) as error:  # a name not in the encoding its flag says
+        raise FormatError(f"{path}: not a readable zip ({type(error).__name__}: {error})") from None
 
 
 def _is_archive(path: Path) -> bool:
@@ -633,6 +649,18 @@ _PLAIN_DTYPES = frozenset(("i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2",
 _MAX_DIMENSIONS = 32
 
 
+def _brief(value: Any) -> str:
+    """A value from a file, for a message: its repr when small and flat, else its type (a repr
+    of nested containers from a file could take any time)."""
+    if (value is None or isinstance(value, (bool, float)) or (type(value) is int and value.bit_length() <= 64)
+            or (isinstance(value, (str, bytes)) and len(value) <= 40)):
+        return repr(value)
+    if type(value) is tuple and len(value) <= _MAX_DIMENSIONS and all(type(v) is int for v in value):
+        return repr(value) if all(v.bit_length() <= 64 for v in value) else "a tuple of large ints"
+    name = type(value).__name__
+    return ("an " if name[0] in "aeiou" else "a ") + name
+
+
 class _NdarrayClass:
     """What ``numpy.ndarray`` stands for: only the class argument of ``_reconstruct``."""
 
@@ -648,7 +676,7 @@ class _PickledDtype:
 
     def __init__(self, name: Any, align: Any = False, copy: Any = True) -> None:
         if not isinstance(name, str) or name not in _PLAIN_DTYPES:
-            raise pickle.UnpicklingError(f"dtype {name!r} (dataset files hold plain numbers only)")
+            raise pickle.UnpicklingError(f"dtype {_brief(name)} (dataset files hold plain numbers only)")
         self.dtype = np.dtype(name)
 
     def __setstate__(self, state: Any) -> None:
@@ -656,7 +684,7 @@ class _PickledDtype:
         # subarray, names or fields.
         if not (isinstance(state, tuple) and len(state) >= 5 and state[1] in ("<", ">", "|", "=")
                 and state[2:5] == (None, None, None)):
-            raise pickle.UnpicklingError(f"a dtype state numpy does not write for plain numbers: {state!r:.80}")
+            raise pickle.UnpicklingError(f"a dtype state numpy does not write for plain numbers: {_brief(state)}")
         if state[1] in "<>":
             self.dtype = self.dtype.newbyteorder(state[1])
 
@@ -681,10 +709,10 @@ def _from_payload(raw: Any, dtype: np.dtype, shape: Any, fortran: bool) -> np.nd
     """The array of ``shape`` whose bytes are exactly ``raw``: no more, no fewer, no strides."""
     if not (isinstance(shape, tuple) and len(shape) <= _MAX_DIMENSIONS
             and all(type(n) is int and n >= 0 for n in shape)):
-        raise pickle.UnpicklingError(f"an array shape of {shape!r:.80}")
+        raise pickle.UnpicklingError(f"an array shape of {_brief(shape)}")
     data = _payload(raw)
     if len(data) != math.prod(shape) * dtype.itemsize:
-        raise pickle.UnpicklingError(f"{len(data)} bytes for an array of {shape} {dtype}")
+        raise pickle.UnpicklingError(f"{len(data)} bytes for an array of {_brief(shape)} {dtype}")
     if isinstance(data, bytes):  # numpy's own rebuilding, from a checked state: writeable, not copied
         array = _REBUILD(np.ndarray, (0,), b"b")
         array.__setstate__((1, shape, dtype, fortran, data))
@@ -720,14 +748,14 @@ def _scalar(dtype: Any, raw: Any) -> Any:
 def _frombuffer(buffer: Any, dtype: Any, shape: Any, order: Any) -> np.ndarray:
     """``numpy.core.numeric._frombuffer`` (protocol 5's arrays)."""
     if order not in ("C", "F"):
-        raise pickle.UnpicklingError(f"array order {order!r}")
+        raise pickle.UnpicklingError(f"array order {_brief(order)}")
     return _from_payload(buffer, _dtype(dtype), shape, order == "F")
 
 
 def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
     """``_codecs.encode`` as protocol-2 pickles use it for bytes, and for nothing else."""
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
-        raise pickle.UnpicklingError(f"_codecs.encode used for something other than bytes ({encoding!r})")
+        raise pickle.UnpicklingError(f"_codecs.encode used for something other than bytes ({_brief(encoding)})")
     return text.encode("latin1")
 
 
@@ -800,8 +828,48 @@ class _SafeUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
         those bytes: only an array's data is that large."""
         return value if isinstance(value, np.ndarray) else super()._decode_string(value)
 
+    # Dataset files hold no sets, and only text as dict keys: a key or set item is hashed, and a
+    # file's tuples nested deep crash the hashing (C recursion), nested wide (shared through the
+    # memo) make it take any time.
+    @staticmethod
+    def _key(key: Any) -> Any:
+        if type(key) is not str and type(key) is not bytes:
+            raise pickle.UnpicklingError(f"a dict key of type {type(key).__name__} (dataset files have text keys)")
+        return key
+
+    def load_setitem(self) -> None:
+        value = self.stack.pop()
+        key = self._key(self.stack.pop())
+        self.stack[-1][key] = value
+
+    def load_setitems(self) -> None:
+        items = self.pop_mark()
+        target = self.stack[-1]
+        for i in range(0, len(items) - 1, 2):
+            target[self._key(items[i])] = items[i + 1]
+
+    def load_dict(self) -> None:
+        items = self.pop_mark()
+        self.append({self._key(items[i]): items[i + 1] for i in range(0, len(items) - 1, 2)})
+
+    def load_set(self) -> None:
+        raise pickle.UnpicklingError("a set, which dataset files never hold")
+
+    def load_build(self) -> None:
+        """BUILD gives state to the stand-ins of numpy's arrays and dtypes only: given to anything
+        else (a function or class the file named), it could change the reader itself."""
+        if not isinstance(self.stack[-2], (_PickledArray, _PickledDtype)):
+            raise pickle.UnpicklingError(f"state given to {_brief(self.stack[-2])} (dataset files give it to arrays)")
+        super().load_build()
+
     dispatch = dict(pickle._Unpickler.dispatch)  # type: ignore[attr-defined]
     dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8
+    dispatch[pickle.SETITEM[0]] = load_setitem
+    dispatch[pickle.SETITEMS[0]] = load_setitems
+    dispatch[pickle.DICT[0]] = load_dict
+    dispatch[pickle.BUILD[0]] = load_build
+    for _opcode in (pickle.EMPTY_SET, pickle.ADDITEMS, pickle.FROZENSET):
+        dispatch[_opcode[0]] = load_set
 
 
 class _Reader:
@@ -846,7 +914,7 @@ class _Reader:
 
 # What a damaged pickle makes the unpickler or the array making raise.
 _PICKLE_ERRORS = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
-                  KeyError, OverflowError, struct.error, zipfile.BadZipFile, OSError)
+                  KeyError, OverflowError, RecursionError, struct.error, *_ZIP_ERRORS)
 
 
 def _unpickle(stream: IO[bytes], name: str, size: int) -> Any:
@@ -872,43 +940,93 @@ def _npy_header(stream: IO[bytes]) -> tuple[tuple[int, ...], bool, np.dtype]:
     return header(stream)
 
 
-def _mapped_npz_data(path: Path) -> np.ndarray | None:
-    """The ``data`` array of an .npz on disk as a read-only memory map, when it is stored
-    uncompressed in C order (as numpy's savez writes it); None otherwise."""
-    with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo("data.npy")
-    if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 1:
-        return None
-    with open(path, "rb") as stream:
-        stream.seek(info.header_offset)
-        local = stream.read(30)
+@dataclass(frozen=True)
+class _NpyMember:
+    """An .npy member of an .npz whose header is checked against the member: plain values
+    (no pickled objects), and exactly the declared array's bytes after the header."""
+
+    info: zipfile.ZipInfo
+    shape: tuple[int, ...]
+    fortran: bool
+    dtype: np.dtype
+    header_bytes: int
+
+    @classmethod
+    def read_header(cls, name: str, info: zipfile.ZipInfo, member: IO[bytes]) -> _NpyMember:
+        where = f"{name}: {info.filename}"
+        try:
+            shape, fortran, dtype = _npy_header(member)
+        except (MemoryError, RecursionError):
+            raise FormatError(f"{where}: an .npy header too large to read") from None
+        except Exception as error:  # numpy's parsing of a damaged header raises many kinds
+            if isinstance(error, _ZIP_ERRORS):
+                raise
+            raise FormatError(f"{where}: not a readable .npy header ({type(error).__name__}: {error})") from None
+        if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+            raise FormatError(f"{where}: an array of {dtype}, where dataset files hold plain numbers")
+        if any(n < 0 for n in shape):
+            raise FormatError(f"{where}: an array of shape {shape}")
+        header_bytes = member.tell()
+        held = info.file_size - header_bytes
+        declared = math.prod(shape) * dtype.itemsize
+        if declared != held:
+            raise FormatError(f"{where}: its header declares a {shape} {dtype} array ({declared:,} bytes) "
+                              f"where the member holds {held:,} bytes")
+        return cls(info, shape, fortran, dtype, header_bytes)
+
+    def read(self, member: IO[bytes]) -> np.ndarray:
+        """The array, read into memory no one zero-fills first, a bounded step at a time; then
+        the member to its end, which makes zipfile check its CRC."""
+        array = np.empty(self.shape, self.dtype, order="F" if self.fortran else "C")
+        view, filled = memoryview(array.reshape(-1, order="A").view(np.uint8)), 0
+        while filled < len(view):
+            got = member.readinto(view[filled : filled + _CHUNK_BYTES])  # type: ignore[attr-defined]
+            if not got:
+                raise EOFError(f"{self.info.filename} ends after {filled} of {len(view)} bytes")
+            filled += got
+        if member.read(1):
+            raise zipfile.BadZipFile(f"{self.info.filename} holds more than its size")
+        return array
+
+    def mapped(self, path: Path) -> np.ndarray | None:
+        """The array as a read-only memory map of the .npz at ``path`` when it lies there as
+        is: stored (not compressed or encrypted), uint8, 2-D, C order. Its CRC is not checked
+        (the pixels are not read)."""
+        info = self.info
+        if (info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 1 or self.fortran
+                or self.dtype != np.uint8 or len(self.shape) != 2):
+            return None
+        with open(path, "rb") as stream:
+            stream.seek(info.header_offset)
+            local = stream.read(30)
         if len(local) != 30 or local[:4] != _ZIP_MAGIC:
             return None
         name_length, extra_length = struct.unpack("<HH", local[26:30])
-        stream.seek(info.header_offset + 30 + name_length + extra_length)
-        shape, fortran, dtype = _npy_header(stream)
-        offset = stream.tell()
-    if fortran or dtype != np.uint8 or len(shape) != 2 or offset + math.prod(shape) > path.stat().st_size:
-        return None
-    return np.memmap(path, np.uint8, "r", offset, shape)
+        offset = info.header_offset + 30 + name_length + extra_length + self.header_bytes
+        if offset + math.prod(self.shape) > path.stat().st_size:
+            return None
+        return np.memmap(path, np.uint8, "r", offset, self.shape)
 
 
 def _read_npz(source: DataFile, stream: IO[bytes], mmap: bool) -> dict[str, Any]:
     try:
-        with np.load(stream, allow_pickle=False) as npz:
-            members = set(npz.zip.namelist())
-            mappable = mmap and source.member is None and "data.npy" in members
-            mapped = _mapped_npz_data(source.path) if mappable else None
+        with zipfile.ZipFile(stream) as archive:
             content: dict[str, Any] = {}
-            for key in npz.files:
-                if key not in ("data", "labels", "mean") or f"{key}.npy" not in members:
-                    content[key] = None  # reported by name, never read
-                elif key == "data" and mapped is not None:
-                    content[key] = mapped
-                else:
-                    content[key] = npz[key]
+            for info in archive.infolist():
+                key = info.filename.removesuffix(".npy")
+                if key not in ("data", "labels", "mean") or info.filename != f"{key}.npy":
+                    content.setdefault(key, None)  # reported by name, never read
+                    continue
+                with archive.open(info) as member:
+                    npy = _NpyMember.read_header(source.name, info, member)
+                    mapped = npy.mapped(source.path) if mmap and key == "data" and source.member is None else None
+                    content[key] = mapped if mapped is not None else npy.read(member)
             return content
-    except (ValueError, OSError, EOFError, KeyError, MemoryError, zipfile.BadZipFile, zipfile.LargeZipFile) as error:
+    except FormatError:
+        raise
+    except MemoryError:
+        raise FormatError(f"{source.name}: arrays too large for memory") from None
+    except (*_ZIP_ERRORS, ValueError, KeyError) as error:
         raise FormatError(f"{source.name}: not a readable .npz ({type(error).__name__}: {error})") from None
 
 

@@ -10,6 +10,7 @@ or the output plus its pixels (float32); several files need the output plus one 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -383,9 +384,19 @@ def _one_file(source: DataFile, split: str, options: _Options, first: DataFile |
         images = batch.data.reshape((len(batch), *_image_shape(size, "NHWC")))
         _interleave(batch.data, images.reshape(len(batch), size * size, 3))
     else:
-        images = np.empty((len(batch), *_image_shape(size, options.layout)), options.dtype)
+        images = _allocated((len(batch), *_image_shape(size, options.layout)), options.dtype, source.name)
         _fill(batch, subtract, options, images)
     return _split(images, batch.labels, batch.mean, size, split, options, [source])
+
+
+def _allocated(shape: tuple[int, ...], dtype: str, files: str) -> np.ndarray:
+    """An empty array for the images, or a MemoryError saying how much they need."""
+    try:
+        return np.empty(shape, dtype)
+    except MemoryError:
+        need = math.prod(shape) * np.dtype(dtype).itemsize / 2**30
+        raise MemoryError(f"{shape[0]:,} images ({files}) as {dtype} need {need:,.1f} GiB, more than this "
+                          "machine gives") from None
 
 
 def _check_same_mean(first: DataFile, mean: np.ndarray | None, source: DataFile, other: np.ndarray | None) -> None:
@@ -399,8 +410,11 @@ def _many_files(files: Sequence[DataFile], split: str, options: _Options) -> Spl
     columns = first.data.shape[1]
     # Never short (see rows_at_most); spare rows are never touched, so they cost address
     # space, not memory.
-    capacity = len(first) + sum(f.rows_at_most(columns) for f in files[1:])
-    images = np.empty((capacity, *_image_shape(size, options.layout)), options.dtype)
+    rows_of = {f: f.rows_at_most(columns) for f in files[1:]}
+    capacity = len(first) + sum(rows_of.values())
+    most, rows = max(rows_of.items(), key=lambda item: item[1], default=(files[0], len(first)))
+    where = f"{len(files)} files; {most.name}: {rows:,} rows by its size or header"
+    images = _allocated((capacity, *_image_shape(size, options.layout)), options.dtype, where)
     labels = np.empty(capacity, np.int64)
     mean = first.mean
     # Only one file's pixels are held at a time: the first is let go once copied.

@@ -109,7 +109,8 @@ def _size(size: SizeArg) -> tuple[int, int]:
     return w, h
 
 
-def _box(box: BoxArg | None, width: int, height: int, rel: Release, reducing: bool = False) -> tuple[float, float, float, float]:
+def _box(box: BoxArg | None, width: int, height: int, rel: Release,
+         reducing: bool = False) -> tuple[float, float, float, float]:
     """The box as floats, checked as Pillow checks it. ``reducing``: a reducing gap may apply,
     when Pillow checks the box's far edges only against the reduced image (the core does)."""
     if box is None:
@@ -301,8 +302,9 @@ def _resize_array(image: Any, sizes: list[tuple[int, int]], filter: _core.Filter
         whole = (0.0, 0.0, float(width), float(height))
         return _core.resize8(pixels, sizes, whole, None, alpha, filter, rel.rules, simd)
     swapped = kind == "u16" and pixels.dtype.isnative and "I;16" in _SWAPPED_16
-    return _run(pixels, kind, alpha, sizes, _box(box, width, height, rel, _reducing(reducing_gap, filter)), _gap(reducing_gap, rel), filter, rel,
-                simd, swapped, _early_copy(box, width, height))
+    checked_box = _box(box, width, height, rel, _reducing(reducing_gap, filter))
+    return _run(pixels, kind, alpha, sizes, checked_box, _gap(reducing_gap, rel), filter, rel, simd, swapped,
+                _early_copy(box, width, height))
 
 
 def _early_copy(box: Any, width: int, height: int) -> bool:
@@ -344,8 +346,9 @@ def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], filter: _core.Fil
     width, height = im.size
     _check_memory(width, height, sizes, pixels.itemsize * (pixels.shape[2] if pixels.ndim == 3 else 1))
     early_copy = _early_copy(box, width, height)
-    outs = _run(pixels, kind, alpha, sizes, _box(box, width, height, rel, _reducing(reducing_gap, filter)), _gap(reducing_gap, rel), filter, rel,
-                simd, im.mode in _SWAPPED_16, early_copy)
+    checked_box = _box(box, width, height, rel, _reducing(reducing_gap, filter))
+    outs = _run(pixels, kind, alpha, sizes, checked_box, _gap(reducing_gap, rel), filter, rel, simd,
+                im.mode in _SWAPPED_16, early_copy)
     images = []
     for (w, h), out in zip(sizes, outs):
         if (w, h) == im.size and early_copy:

@@ -100,7 +100,8 @@ def save_grid(
     if not len(images):
         raise ValueError(f"{split} has no image number {start} (it has fewer images)")
     if asked is not None and len(images) < asked:
-        warnings.warn(f"{split} has {len(images):,} images from number {start}: drew those, not {asked:,}", stacklevel=2)
+        drawn = len(images)
+        warnings.warn(f"{split} has {drawn:,} images from number {start}: drew those, not {asked:,}", stacklevel=2)
     per_sheet = columns * columns
     chunks = [images[k : k + per_sheet] for k in range(0, len(images), per_sheet)]
     written = _sheet_names(Path(out), len(chunks))
