@@ -922,3 +922,12 @@ def test_an_image_size_over_the_largest_is_refused(tmp_path):
     dump(path, {"data": np.empty((0, 3 * 2**40), np.uint8), "labels": []})  # 178 bytes that asked for TiBs
     with pytest.raises(FormatError, match="images of 1048576x1048576: over the largest size"):
         read_batch(path)
+
+
+@pytest.mark.parametrize("opcode", [P.SETITEMS, P.DICT])
+def test_a_key_without_its_value_is_an_error(tmp_path, opcode):
+    key = P.SHORT_BINUNICODE + b"\x04data"
+    raw = P.PROTO + b"\x04" + (P.EMPTY_DICT if opcode == P.SETITEMS else b"") + P.MARK + key + P.NONE + key + opcode
+    path = put(tmp_path / "val_data", raw + P.STOP)
+    with pytest.raises(FormatError, match="not a readable pickle \\(UnpicklingError: 3 items for keys and values\\)"):
+        read_batch(path)

@@ -842,15 +842,21 @@ class _SafeUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
         key = self._key(self.stack.pop())
         self.stack[-1][key] = value
 
-    def load_setitems(self) -> None:
+    def _pairs(self) -> Iterator[tuple[Any, Any]]:
         items = self.pop_mark()
+        if len(items) % 2:
+            raise pickle.UnpicklingError(f"{len(items)} items for keys and values")
+        return ((self._key(items[i]), items[i + 1]) for i in range(0, len(items), 2))
+
+    def load_setitems(self) -> None:
+        pairs = self._pairs()
         target = self.stack[-1]
-        for i in range(0, len(items) - 1, 2):
-            target[self._key(items[i])] = items[i + 1]
+        for key, value in pairs:
+            target[key] = value
 
     def load_dict(self) -> None:
-        items = self.pop_mark()
-        self.append({self._key(items[i]): items[i + 1] for i in range(0, len(items) - 1, 2)})
+        made = dict(self._pairs())  # before self.append is looked up: popping the mark replaces it
+        self.append(made)
 
     def load_set(self) -> None:
         raise pickle.UnpicklingError("a set, which dataset files never hold")
