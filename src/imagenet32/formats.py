@@ -78,9 +78,10 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 
 # What a zip's reading raises on a damaged archive: zlib.error for a bad deflate stream,
-# NotImplementedError for a method or version zipfile lacks, RuntimeError for encryption.
+# NotImplementedError for a method or version zipfile lacks, RuntimeError for encryption,
+# UnicodeDecodeError for a name not in the encoding its flag says.
 _ZIP_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError,
-               RuntimeError)
+               RuntimeError, UnicodeDecodeError)
 
 
 class FormatError(ValueError):
@@ -462,6 +463,7 @@ class DataFile:
             return self.nbytes // columns
         try:
             with self.open() as stream, zipfile.ZipFile(stream) as archive:
+                _members(archive, self.name)
                 info = archive.getinfo("data.npy")
                 with archive.open(info) as member:
                     shape = _NpyMember.read_header(self.name, info, member).shape
@@ -479,8 +481,10 @@ class DataFile:
                 with open(self.path, "rb") as stream:
                     yield stream
             else:
-                with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as stream:
-                    yield stream
+                with zipfile.ZipFile(self.path) as archive:
+                    _members(archive, str(self.path))
+                    with archive.open(self.member) as stream:
+                        yield stream
         except _ZIP_ERRORS as error:
             raise FormatError(f"{self.name}: cannot read ({type(error).__name__}: {error})") from None
 
@@ -493,13 +497,32 @@ def _sniff(path: Path) -> bytes:
         raise FormatError(f"{path}: cannot read ({error})") from None
 
 
+_ZIP_METHODS = {9: "Deflate64", 12: "bzip2", 14: "LZMA"}  # what zip tools write besides deflate
+
+
+def _members(archive: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
+    """The archive's members, checked for what would make zipfile expand without bound: two
+    entries of one name or one place (it expands the member once per entry), and bzip2 or LZMA
+    compression (it expands a whole chunk of those at once, gigabytes from a few bytes)."""
+    infos = archive.infolist()
+    if len({i.filename for i in infos}) != len(infos) or len({i.header_offset for i in infos}) != len(infos):
+        raise FormatError(f"{name}: two entries of one member (a damaged or crafted zip)")
+    for info in infos:
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            method = _ZIP_METHODS.get(info.compress_type, "an unknown method")
+            raise FormatError(f"{name}: {info.filename[:80]} is compressed with {method} (zip method "
+                              f"{info.compress_type}), not stored or deflated as dataset files are (zip it again "
+                              "with deflate)")
+    return infos
+
+
 def _zip_members(path: Path) -> list[str]:
     try:
         with zipfile.ZipFile(path) as archive:
-            # Not folders (a name ending in /), nor a nameless member.
-            infos = archive.infolist()
+            infos = _members(archive, str(path))
+        # Not folders (a name ending in /), nor a nameless member.
         return [info.filename for info in infos if info.filename and not info.filename.endswith("/")]
-    except (*_ZIP_ERRORS, UnicodeDecodeError) as error:  # a name not in the encoding its flag says
+    except _ZIP_ERRORS as error:
         raise FormatError(f"{path}: not a readable zip ({type(error).__name__}: {error})") from None
 
 
@@ -708,7 +731,7 @@ def _payload(raw: Any) -> bytes | bytearray | np.ndarray:
 def _from_payload(raw: Any, dtype: np.dtype, shape: Any, fortran: bool) -> np.ndarray:
     """The array of ``shape`` whose bytes are exactly ``raw``: no more, no fewer, no strides."""
     if not (isinstance(shape, tuple) and len(shape) <= _MAX_DIMENSIONS
-            and all(type(n) is int and n >= 0 for n in shape)):
+            and all(type(n) is int and 0 <= n < 2**63 for n in shape)):  # before multiplying them
         raise pickle.UnpicklingError(f"an array shape of {_brief(shape)}")
     data = _payload(raw)
     if len(data) != math.prod(shape) * dtype.itemsize:
@@ -999,8 +1022,8 @@ class _NpyMember:
         is: stored (not compressed or encrypted), uint8, 2-D, C order. Its CRC is not checked
         (the pixels are not read)."""
         info = self.info
-        if (info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 1 or self.fortran
-                or self.dtype != np.uint8 or len(self.shape) != 2):
+        if (info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 1 or info.compress_size != info.file_size
+                or self.fortran or self.dtype != np.uint8 or len(self.shape) != 2):
             return None
         with open(path, "rb") as stream:
             stream.seek(info.header_offset)
@@ -1018,7 +1041,7 @@ def _read_npz(source: DataFile, stream: IO[bytes], mmap: bool) -> dict[str, Any]
     try:
         with zipfile.ZipFile(stream) as archive:
             content: dict[str, Any] = {}
-            for info in archive.infolist():
+            for info in _members(archive, source.name):
                 key = info.filename.removesuffix(".npy")
                 if key not in ("data", "labels", "mean") or info.filename != f"{key}.npy":
                     content.setdefault(key, None)  # reported by name, never read
@@ -1072,7 +1095,7 @@ def _check_content(content: Any, *, pickled: bool, strict: bool) -> tuple[Batch 
     problems = []
     keys = set(content)
     missing = [k for k in ("data", "labels") if k not in keys]
-    unknown = sorted(str(k) for k in keys - {"data", "labels", "mean"})
+    unknown = sorted(str(k)[:40] for k in keys - {"data", "labels", "mean"})
     if missing:
         problems.append(f"missing key(s) {', '.join(missing)}")
     if unknown:
