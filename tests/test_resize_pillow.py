@@ -141,19 +141,26 @@ PIL_MODES = ["L", "LA", "La", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "L
              "I;16", "I;16L", "I;16B", "I;16N", "I", "F"]
 
 
+def draw_case(data, mode: str, widest: int, tallest: int, past: int):
+    """A PIL image of ``mode``, a size, maybe a box (its far edges up to ``past`` beyond the
+    image's) and a reducing gap."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    width, height = data.draw(st.integers(1, widest)), data.draw(st.integers(1, tallest))
+    im = pil_image(rng, mode, width, height)
+    size = (data.draw(st.integers(1, 70)), data.draw(st.integers(1, tallest + 10)))
+    box = None
+    if past or data.draw(st.booleans()):
+        x0 = data.draw(st.floats(0, width))
+        y0 = data.draw(st.floats(0, height))
+        box = (x0, y0, data.draw(st.floats(x0, width + past)), data.draw(st.floats(y0, height + past)))
+    gap = None if mode.startswith("I;16") else data.draw(st.sampled_from([None, 1.0, 1.5, 2.0, 3.5]))
+    return im, size, box, gap
+
+
 @pytest.mark.parametrize("mode", PIL_MODES)
 @given(data=st.data())
 def test_pil_images_of_every_mode_match_pillow(mode, data):
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    width, height = data.draw(st.integers(1, 60)), data.draw(st.integers(1, 60))
-    im = pil_image(rng, mode, width, height)
-    size = (data.draw(st.integers(1, 70)), data.draw(st.integers(1, 70)))
-    box = None
-    if data.draw(st.booleans()):
-        x0 = data.draw(st.floats(0, width))
-        y0 = data.draw(st.floats(0, height))
-        box = (x0, y0, data.draw(st.floats(x0, width)), data.draw(st.floats(y0, height)))
-    gap = None if mode.startswith("I;16") else data.draw(st.sampled_from([None, 1.0, 2.0, 3.5]))
+    im, size, box, gap = draw_case(data, mode, 60, 60, past=0)
     expected = outcome(lambda: im.resize(size, BOX, box=box, reducing_gap=gap))
     got = outcome(lambda: imagenet32.resize(im, size, box=box, reducing_gap=gap, pillow=INSTALLED))
     assert same_outcome(got, expected)
@@ -178,13 +185,7 @@ def test_a_box_past_the_edge_is_taken_where_a_reducing_gap_reduces_first():
 @pytest.mark.parametrize("mode", ["L", "LA", "RGB", "RGBA", "I", "F"])
 @given(data=st.data())
 def test_boxes_past_the_edge_with_a_reducing_gap_match_pillow(mode, data):
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    width, height = data.draw(st.integers(1, 700)), data.draw(st.integers(1, 30))
-    im = pil_image(rng, mode, width, height)
-    size = (data.draw(st.integers(1, 70)), data.draw(st.integers(1, 30)))
-    x0, y0 = data.draw(st.floats(0, width)), data.draw(st.floats(0, height))
-    box = (x0, y0, data.draw(st.floats(x0, width + 8)), data.draw(st.floats(y0, height + 8)))
-    gap = data.draw(st.sampled_from([None, 1.0, 1.5, 2.0, 3.5]))
+    im, size, box, gap = draw_case(data, mode, 700, 30, past=8)
     expected = outcome(lambda: im.resize(size, BOX, box=box, reducing_gap=gap))
     assert same_outcome(outcome(lambda: imagenet32.resize(im, size, box=box, reducing_gap=gap, pillow=INSTALLED)),
                         expected)
