@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,3 +34,23 @@ def test_add_rows_sums_exactly(rows, columns, seed):
     sums = np.arange(columns, dtype=np.uint64)  # added to, not overwritten
     add_rows(data, sums)
     assert np.array_equal(sums, data.sum(axis=0, dtype=np.uint64) + np.arange(columns, dtype=np.uint64))
+
+
+@pytest.mark.parametrize("image_shape, row_bytes", [
+    ((64, 64, 3), 3 * 8 * 8),  # a 64 x 64 image for an 8 x 8 row: a write far past the row's end
+    ((4, 4, 3), 3 * 16 - 1),  # one byte short
+    ((4, 4, 4), 3 * 16 * 2),  # not RGB
+])
+def test_pack_planes_refuses_an_image_that_does_not_fit(image_shape, row_bytes):
+    row = np.zeros(row_bytes + 64, dtype=np.uint8)  # guard bytes after the row must stay untouched
+    with pytest.raises(ValueError, match="pack_planes"):
+        pack_planes(np.ones(image_shape, dtype=np.uint8), row[:row_bytes])
+    assert not row.any()
+
+
+@pytest.mark.parametrize("columns", [3, 5])
+def test_add_rows_refuses_sums_of_another_width(columns):
+    sums = np.zeros(columns + 8, dtype=np.uint64)
+    with pytest.raises(ValueError, match="add_rows"):
+        add_rows(np.ones((2, 4), dtype=np.uint8), sums[:columns])
+    assert not sums.any()

@@ -16,8 +16,12 @@ __all__ = ["add_rows", "pack_planes"]
 
 @njit(cache=True, nogil=True)
 def pack_planes(image: np.ndarray, row: np.ndarray) -> None:  # pragma: no cover - compiled
-    """Write an S x S x 3 image into ``row`` as R, G, B planes."""
+    """Write an H x W x 3 image into the first 3·H·W bytes of ``row`` as R, G, B planes."""
     plane = image.shape[0] * image.shape[1]
+    if image.shape[2] != 3:
+        raise ValueError("pack_planes: the image must be H x W x 3 (RGB)")
+    if row.shape[0] < 3 * plane:
+        raise ValueError("pack_planes: the row is shorter than the image's 3 x H x W bytes")
     pixels = np.ascontiguousarray(image).reshape(-1)  # a copy only if strided
     # A loop over the flat pixels, three bytes apart: LLVM vectorizes it (6x faster for
     # 64 x 64 than a loop over y and x).
@@ -31,6 +35,8 @@ def pack_planes(image: np.ndarray, row: np.ndarray) -> None:  # pragma: no cover
 @njit(cache=True, nogil=True)
 def add_rows(rows: np.ndarray, sums: np.ndarray) -> None:  # pragma: no cover - compiled
     """sums[j] += rows[i, j] for every row i, in exact 64-bit integers."""
+    if sums.shape[0] != rows.shape[1]:
+        raise ValueError("add_rows: sums must have one entry per column of rows")
     for i in range(rows.shape[0]):
         for j in range(rows.shape[1]):
             sums[j] += rows[i, j]
