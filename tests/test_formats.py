@@ -294,12 +294,25 @@ def test_written_files_keep_the_umask(tmp_path):
         (np.zeros((2, 12), np.uint8), [1.0, 2.0], None, TypeError, "labels must be a sequence of int"),
         (np.zeros((2, 12), np.uint8), [1, 2], np.zeros(11), TypeError, "mean must be a float64 array of shape"),
         (np.zeros((2, 12), np.uint8), [1, 2], np.zeros(12, np.float32), TypeError, "got float32"),
+        # means the reader refuses (a mean of uint8 pixels lies in 0..255)
+        (np.zeros((2, 12), np.uint8), [1, 2], np.full(12, np.nan), ValueError, "mean has values outside 0..255"),
+        (np.zeros((2, 12), np.uint8), [1, 2], np.full(12, 255.5), ValueError, "outside 0..255"),
+        (np.zeros((2, 12), np.uint8), [1, 2], np.full(12, -1e-9), ValueError, "outside 0..255"),
     ],
 )
 def test_write_batch_refuses_bad_input(tmp_path, data, labels, mean, error, match):
     with pytest.raises(error, match=match):
         write_batch(tmp_path / "f", data, labels, mean, "pickle")
     assert not list(tmp_path.iterdir())
+
+
+def test_write_batch_takes_the_paths_the_readers_take(tmp_path):
+    data, mean = np.arange(24, dtype=np.uint8).reshape(2, 12), np.full(12, 255.0)
+    write_batch(os.fsencode(tmp_path / "f"), data, [1, 2], mean, "pickle")
+    batch = read_batch(os.fsencode(tmp_path / "f"))
+    assert np.array_equal(batch.data, data) and np.array_equal(batch.mean, mean)
+    with pytest.raises(TypeError, match="expected a path, got int"):
+        write_batch(3, data, [1, 2], None, "pickle")
 
 
 def test_write_batch_refuses_unknown_formats(tmp_path):

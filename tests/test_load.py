@@ -4,6 +4,7 @@ way of naming the files, memory, the seed's recipe, minibatches, and bad input."
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import shutil
 import tempfile
@@ -256,7 +257,7 @@ def test_batches(published):
         ({"layout": "CHW"}, ValueError, "layout must be one of 'NCHW', 'NHWC'"),
         ({"dtype": "float64"}, ValueError, "dtype must be one of 'uint8', 'float32'"),
         ({"label_order": "alphabetical"}, ValueError, "label_order must be one of"),
-        ({"label_order": "sorted"}, ValueError, "label_order='sorted' needs the devkit"),
+        ({"label_order": "sorted"}, ValueError, "label_order='sorted': the files hold devkit IDs .* needs the devkit"),
         ({"zero_based": 1}, TypeError, "zero_based must be True or False"),
         ({"mmap": "yes"}, TypeError, "mmap must be True or False"),
         ({"size": 0}, ValueError, "size must be a positive int"),
@@ -398,6 +399,8 @@ def test_load_databatch_checks_the_size_and_reads_zips(published, tmp_path):
     shutil.copy(folder / "val_data", tmp_path / "train_data_batch_1")
     with pytest.raises(FormatError, match="train_data_batch_1: no mean"):
         load_databatch(tmp_path, 1, 8)
+    with pytest.raises(FormatError, match=r"no train files \(found val_data\)$"):  # no split= to suggest
+        load_databatch(folder / "val_data", 1, 8)
 
 
 # --- minibatches ---------------------------------------------------------------------------
@@ -482,6 +485,22 @@ def test_augmentation_is_seeded():
 def test_minibatches_refuse_bad_input(images, labels, batch, kwargs, match):
     with pytest.raises(ValueError, match=match):
         next(minibatches(images, labels, batch, **kwargs))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, ">f4", ">u2", np.complex64, bool])
+def test_minibatches_augment_names_the_dtypes_it_takes(dtype):
+    images = np.zeros((4, 3, 2, 2), dtype)
+    with pytest.raises(TypeError, match="augment takes integer, float32 or float64 images"):
+        next(minibatches(images, np.zeros(4), 2, augment=True))
+    assert next(minibatches(images, np.zeros(4), 2))[0].dtype == images.dtype  # without augment, any dtype
+
+
+def test_a_devkit_path_may_be_bytes(published, tmp_path):
+    _, folder = published
+    devkit_files(tmp_path / "kit", np.random.default_rng(18))
+    meta = tmp_path / "kit" / "map_clsloc.txt"
+    by_text, by_bytes = (load(folder, "val", devkit=p) for p in (meta, os.fsencode(meta)))
+    assert by_bytes.wnids == by_text.wnids and np.array_equal(by_bytes.labels, by_text.labels)
 
 
 # --- the builder's output ----------------------------------------------------------------------

@@ -165,3 +165,28 @@ def test_show_draws_both(dataset, tmp_path, capsys):
         tmp_path / "g.png",
         tmp_path / "h.png",
     ]
+
+
+@pytest.mark.parametrize("draw", ["grid", "histogram"])
+def test_pictures_go_exactly_where_named(dataset, tmp_path, capsys, draw):
+    """A name without a picture format's extension, or a folder, is refused before anything is
+    read or written (matplotlib wrote OUT.png for OUT, next to a folder for a folder)."""
+    if draw == "histogram":
+        pytest.importorskip("matplotlib")
+    _, folder = dataset
+    save = {"grid": save_grid, "histogram": save_histogram}[draw]
+    (tmp_path / "pictures").mkdir()
+    for out, problem in [
+        (tmp_path / "pictures", "is a folder; name the"),
+        (tmp_path / "sheet", "no extension names a format"),
+        (tmp_path / "sheet.txt", "extension '.txt' is not a format"),
+    ]:
+        with pytest.raises(ValueError, match=problem):
+            save(folder, out)
+        assert main(["show", str(folder), f"--{draw}", str(out)]) == 1
+        assert problem in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pictures"] and not any((tmp_path / "pictures").iterdir())
+    written = save(folder, tmp_path / "upper.PNG")
+    assert (written if draw == "histogram" else written[0]) == tmp_path / "upper.PNG"
+    with Image.open(tmp_path / "upper.PNG") as picture:
+        assert picture.format == "PNG"

@@ -46,7 +46,8 @@ import numpy as np
 
 from . import __version__, formats
 from .decode import DecodeError, Scratch, decode_rgb
-from .devkit import Devkit, DevkitError, is_wnid, load_devkit, val_number
+from .devkit import LABEL_ORDERS, Devkit, DevkitError, is_wnid, load_devkit, val_number
+from .manifest import MANIFEST
 from .pillow_rules import Release, release
 from .planes import add_rows, pack_planes
 from .resize import FILTERS, available_cpus, resize_many
@@ -633,7 +634,7 @@ def _check_options(sizes: Sequence[int], fmt: str, labels: str, seed: int, worke
         raise BuildError(f"sizes repeat: {list(sizes)}")
     if fmt not in ("pickle", "npz"):
         raise BuildError(f"format must be 'pickle' or 'npz', not {fmt!r}")
-    if labels not in ("devkit", "sorted"):
+    if labels not in LABEL_ORDERS:
         raise BuildError(f"labels must be 'devkit' or 'sorted', not {labels!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise BuildError(f"seed must be an int >= 0, got {seed!r}")
@@ -653,7 +654,7 @@ def _check_state(out: Path, resume: bool, locked: bool = False) -> bool:
     """Whether ``out`` holds a finished build; an error where it holds what the options do not fit.
     ``locked``: this build holds the lock on ``out`` (no other build can be running there)."""
     work = out / WORK_DIR
-    finished = (out / "manifest.json").exists()
+    finished = (out / MANIFEST).exists()
     if finished and not resume:
         raise BuildError(f"{out} already holds a finished build; choose another --out or remove it")
     if not finished and work.exists() != resume:
@@ -812,13 +813,13 @@ def build(
         _check_space(out, sum(len(paths) for _, paths, _ in scanned.values()), outputs)
     with _exclusive(out):
         finished = _check_state(out, resume, locked=True)  # again: another build may have started or ended meanwhile
-        if resume and plan != (_recorded_plan(out / "manifest.json", "plan") if finished
+        if resume and plan != (_recorded_plan(out / MANIFEST, "plan") if finished
                                else _recorded_plan(work / "plan.json")):
             raise BuildError(f"--resume: the inputs or options differ from the build in {out} (same --train/"
                              "--val/--devkit/--sizes/--filter/--format/--pillow/--labels/--seed needed)")
         if finished:
             _remove_work(out)  # left if the build was stopped while removing it
-            manifest = json.loads((out / "manifest.json").read_text())
+            manifest = json.loads((out / MANIFEST).read_text())
             return BuildReport(str(out), list(sizes), filters, manifest["counts"], manifest["skipped_counts"], 0.0,
                                0.0, [str(out / f) for f in manifest["files"]])
         if not resume:
@@ -886,7 +887,7 @@ def build(
             "sha256": {str(p.relative_to(out)): digest for p, digest in digests.items()},
             "plan": plan,  # the options and a digest of the inputs, which --resume compares
         }
-        _atomic_write(out / "manifest.json", json.dumps(manifest, indent=2).encode())
+        _atomic_write(out / MANIFEST, json.dumps(manifest, indent=2).encode())
         _remove_work(out)
         seconds = time.monotonic() - started
         return BuildReport(str(out), list(sizes), filters, counts, skipped_counts, seconds,
@@ -921,7 +922,7 @@ def add_commands(commands) -> None:
     p.add_argument("--format", choices=("pickle", "npz"), default="pickle", help="file format (default: pickle)")
     p.add_argument("--pillow", metavar="VERSION", default="4.1",
                    help="the Pillow release whose bytes to reproduce (default 4.1, the published sets; 13.0: today)")
-    p.add_argument("--labels", choices=("devkit", "sorted"), default="devkit",
+    p.add_argument("--labels", choices=LABEL_ORDERS, default="devkit",
                    help="devkit IDs as published (default) or sorted-WNID order (torchvision)")
     p.add_argument("--seed", type=int, default=0, help="train shuffle seed (default 0)")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all the cores this process may use)")

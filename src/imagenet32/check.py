@@ -31,6 +31,7 @@ from .formats import (
     train_batch_name,
 )
 from .load import as_devkit
+from .manifest import Recorded, recorded
 
 __all__ = ["FileSummary", "Report", "add_commands", "describe", "info", "verify"]
 
@@ -53,6 +54,12 @@ class FileSummary:
     mean: np.ndarray | None
     sums: np.ndarray | None  # per-column pixel sums (uint64), when asked for
     sha256: str | None
+    recorded: Recorded | None  # what the manifest of the build that wrote it says
+
+    @property
+    def label_order(self) -> str:
+        """The order of its labels: "sorted" where its build's manifest says so, else devkit IDs."""
+        return self.recorded.label_order if self.recorded is not None else "devkit"
 
     @property
     def counts(self) -> np.ndarray:
@@ -100,11 +107,17 @@ def _scan(
             batch = read_batch(source, strict=strict)
             if size is not None and batch.size != size:
                 raise FormatError(f"{source.name}: images are {batch.size}x{batch.size}, not --size {size}")
+            entry = recorded(source)
+            # verify compares every file its build recorded; info when it takes checksums
+            digest = _sha256(source) if checksums or (strict and entry is not None) else None
             summary = FileSummary(
                 source.name, source.split, source.index, source.fmt, source.nbytes, len(batch), batch.size,
-                batch.labels, batch.mean, batch.data.sum(axis=0, dtype=np.uint64) if sums else None,
-                _sha256(source) if checksums else None,
+                batch.labels, batch.mean, batch.data.sum(axis=0, dtype=np.uint64) if sums else None, digest, entry,
             )
+            if entry is not None and digest is not None and digest != entry.sha256:
+                report.problems.append(
+                    f"{source.name}: its sha256 is not the one {entry.manifest} records (changed since the build)"
+                )
         except FormatError as error:
             report.problems.append(str(error))
             if progress is not None:
@@ -210,10 +223,11 @@ def info(
     return _scan(paths, size=size, strict=False, sums=False, checksums=checksums, progress=progress)
 
 
-def _class(kit: Devkit | None, label: int) -> str:
+def _class(kit: Devkit | None, label: int, order: str) -> str:
     if kit is None or label > kit.num_classes:
         return str(label)
-    return f"{label} ({kit.wnids[label - 1]} {kit.names[label - 1]})"
+    index = int(kit.relabel(order, "devkit")[label]) - 1
+    return f"{label} ({kit.wnids[index]} {kit.names[index]})"
 
 
 def _split_lines(split: str, files: list[FileSummary], kit: Devkit | None) -> list[str]:
@@ -225,19 +239,27 @@ def _split_lines(split: str, files: list[FileSummary], kit: Devkit | None) -> li
     labels = np.concatenate([f.labels for f in files])
     counts = np.bincount(labels, minlength=NUM_CLASSES + 1)[1:]
     present = counts[counts > 0]
-    lines.append(
-        f"  labels {labels.min()}..{labels.max()}: 1-based devkit IDs, map_clsloc.txt order (the format's; "
-        "files do not record it)"
-    )
+    manifests = sorted({str(f.recorded.manifest) for f in files if f.recorded is not None})
+    orders = {f.label_order for f in files}
+    order = "sorted" if orders == {"sorted"} else "devkit"
+    what = {"devkit": "1-based devkit IDs, map_clsloc.txt order", "sorted": "1-based sorted-WNID IDs"}
+    if len(orders) > 1:
+        lines.append(f"  labels {labels.min()}..{labels.max()}: MIXED: devkit IDs in some files, sorted-WNID IDs "
+                     f"in others ({', '.join(manifests)})")
+    elif manifests:
+        lines.append(f"  labels {labels.min()}..{labels.max()}: {what[order]} (as {', '.join(manifests)} records)")
+    else:
+        lines.append(f"  labels {labels.min()}..{labels.max()}: {what[order]} (the format's; files do not record "
+                     "it)")
     fewest, most = int(np.argmin(np.where(counts > 0, counts, rows + 1))) + 1, int(np.argmax(counts)) + 1
     lines.append(
         f"  {present.size} of {NUM_CLASSES} classes present; images per class: min {present.min():,}, "
         f"median {_number(np.median(present))}, mean {present.mean():,.1f}, max {present.max():,}"
     )
-    if kit is not None:
-        lines.append(f"  fewest: {_class(kit, fewest)}; most: {_class(kit, most)}")
+    if kit is not None and len(orders) == 1:
+        lines.append(f"  fewest: {_class(kit, fewest, order)}; most: {_class(kit, most, order)}")
         if split == "val" and len(kit.val_labels) == rows:
-            lines.append("  " + _val_order(labels, kit))
+            lines.append("  " + _val_order(labels, kit, order))
     means = [f.mean for f in files if f.mean is not None]
     if means:
         channels = means[0].reshape(3, -1).mean(axis=1)
@@ -245,13 +267,16 @@ def _split_lines(split: str, files: list[FileSummary], kit: Devkit | None) -> li
     return lines
 
 
-def _val_order(labels: np.ndarray, kit: Devkit) -> str:
-    """Whether val rows follow the devkit's ground truth, and in which label order."""
+def _val_order(labels: np.ndarray, kit: Devkit, order: str) -> str:
+    """Whether val rows follow the devkit's ground truth, and in which label order (the
+    files' own, ``order``, or the other)."""
     truth = np.array([kit.val_labels.get(i, 0) for i in range(1, len(labels) + 1)])
-    if np.array_equal(labels, truth):
-        return "val rows match the devkit's ground truth row by row, in devkit order"
-    if np.array_equal(labels, kit.to_sorted(truth)):
+    if np.array_equal(labels, kit.relabel("devkit", order)[truth]):
+        return f"val rows match the devkit's ground truth row by row, in {'devkit' if order == 'devkit' else 'sorted-WNID'} order"
+    if order == "devkit" and np.array_equal(labels, kit.to_sorted(truth)):
         return "val rows match the ground truth in SORTED-WNID order, not the format's devkit order"
+    if order == "sorted" and np.array_equal(labels, truth):
+        return "val rows match the ground truth in DEVKIT order, not the sorted-WNID order their build's manifest records"
     return "val labels do not follow the ground truth row by row (rows in another order, or other labels)"
 
 

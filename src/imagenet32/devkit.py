@@ -32,7 +32,11 @@ import numpy as np
 
 from . import matfile
 
-__all__ = ["Devkit", "DevkitError", "is_wnid", "load_devkit", "val_number"]
+__all__ = ["LABEL_ORDERS", "Devkit", "DevkitError", "is_wnid", "load_devkit", "val_number"]
+
+# The two orders of class IDs: the devkit's (map_clsloc.txt, meta.mat; the published files')
+# and sorted WNIDs (torchvision's ImageFolder, Kaggle's).
+LABEL_ORDERS = ("devkit", "sorted")
 
 CLASS_MAP = "map_clsloc.txt"
 GROUND_TRUTHS = ("ILSVRC2012_validation_ground_truth.txt", "ILSVRC2015_clsloc_validation_ground_truth.txt")
@@ -117,6 +121,15 @@ class Devkit:
         inverse = np.empty_like(self.sorted_ids())
         inverse[self.sorted_ids()] = np.arange(len(inverse))
         return inverse[np.asarray(sorted_ids)]
+
+    def relabel(self, stored: str, wanted: str) -> np.ndarray:
+        """Array m with m[i] = the 1-based ID in ``wanted`` order of the class whose 1-based ID
+        in ``stored`` order is i (m[0] unused); each order "devkit" or "sorted"."""
+        if stored == wanted:
+            return np.arange(self.num_classes + 1, dtype=np.int64)
+        if (stored, wanted) == ("devkit", "sorted"):
+            return self.sorted_ids()
+        return self.to_devkit(np.arange(self.num_classes + 1))
 
     def val_label(self, name: str) -> int:
         """The devkit ID of a validation image, from its file name."""

@@ -191,6 +191,8 @@ def _checked_for_writing(
     if average.dtype != np.float64 or average.shape != (data.shape[1],):
         expected = f"a float64 array of shape ({data.shape[1]},)"
         raise TypeError(f"mean must be {expected}, got {average.dtype} of shape {average.shape}")
+    if not np.all((average >= 0) & (average <= 255)):
+        raise ValueError("mean has values outside 0..255 (or NaN); a mean of uint8 pixels lies in 0..255")
     return codes.astype(np.int64), average.astype("<f8", copy=False)
 
 
@@ -383,7 +385,7 @@ def write_pending(path: PathArg, data: Pixels, labels: Any, mean: np.ndarray | N
     _check_fmt(fmt)
     codes, average = _checked_for_writing(data, labels, mean)
     writer = _write_pickle if fmt == "pickle" else _write_npz
-    pending = PendingFile(Path(path))
+    pending = PendingFile(_as_path(path))
     try:
         with pending.stream() as out:
             writer(out, data, codes, average)
@@ -1163,7 +1165,7 @@ def read_batch(path: PathArg | DataFile, *, mmap: bool = False, strict: bool = F
     uncompressed .npz on disk are memory-mapped (read-only) instead of read. Any
     problem raises :class:`FormatError` naming the file and every problem found.
     """
-    source = path if isinstance(path, DataFile) else DataFile(Path(path))
+    source = path if isinstance(path, DataFile) else DataFile(_as_path(path))
     content, pickled = _load_content(source, mmap)
     try:
         batch, problems = _check_content(content, pickled=pickled, strict=strict)

@@ -11,15 +11,13 @@ or the output plus its pixels (float32); several files need the output plus one 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 from numba import njit
 
-from .devkit import Devkit, load_devkit
+from .devkit import LABEL_ORDERS, Devkit, load_devkit
 from .formats import (
     NUM_CLASSES,
     SPLITS,
@@ -32,6 +30,7 @@ from .formats import (
     find_data_files,
     read_batch,
 )
+from .manifest import MANIFEST, label_order_of
 
 __all__ = [
     "DTYPES",
@@ -48,7 +47,6 @@ __all__ = [
 
 LAYOUTS = ("NCHW", "NHWC")
 DTYPES = ("uint8", "float32")
-LABEL_ORDERS = ("devkit", "sorted")
 
 
 @dataclass(frozen=True, eq=False)
@@ -152,8 +150,9 @@ class _Options:
     subtract: bool
     given_mean: np.ndarray | None
     zero_based: bool
-    label_order: str
-    label_map: np.ndarray  # devkit ID -> output label
+    label_order: str | None  # None until _labelled: the files' own
+    kit: Devkit | None
+    label_map: np.ndarray  # the files' label -> output label
     wnids: tuple[str, ...] | None
     names: tuple[str, ...] | None
     mmap: bool
@@ -168,12 +167,7 @@ def _choice(name: str, value: object, allowed: Sequence[str]) -> str:
 def as_devkit(devkit: Devkit | PathArg | Sequence[PathArg] | None) -> Devkit | None:
     """A Devkit from a Devkit or paths for ``load_devkit``, checked to know the devkit IDs
     (not only the sorted-WNID order of Kaggle's synset mapping)."""
-    if devkit is None or isinstance(devkit, Devkit):
-        kit = devkit
-    elif isinstance(devkit, (str, os.PathLike)):
-        kit = load_devkit(devkit)
-    else:
-        kit = load_devkit(*devkit)
+    kit = devkit if devkit is None or isinstance(devkit, Devkit) else load_devkit(*as_paths(devkit))
     if kit is not None and not kit.has_devkit_ids:
         raise ValueError(
             f"devkit {kit.source!r} gives only sorted-WNID order, not the devkit IDs the files hold "
@@ -189,7 +183,7 @@ def _options(
     dtype: str,
     subtract_mean: bool | np.ndarray,
     zero_based: bool,
-    label_order: str,
+    label_order: str | None,
     devkit: Devkit | PathArg | Sequence[PathArg] | None,
     mmap: bool,
 ) -> _Options:
@@ -197,7 +191,8 @@ def _options(
         raise ValueError(f"size must be a positive int or None, got {size!r}")
     layout = _choice("layout", layout, LAYOUTS)
     dtype = _choice("dtype", dtype, DTYPES)
-    label_order = _choice("label_order", label_order, LABEL_ORDERS)
+    if label_order is not None:
+        label_order = _choice("label_order", label_order, LABEL_ORDERS)
     for flag, value in (("zero_based", zero_based), ("mmap", mmap)):
         if not isinstance(value, bool):
             raise TypeError(f"{flag} must be True or False, got {value!r}")
@@ -210,21 +205,33 @@ def _options(
     if subtract and dtype != "float32":
         raise ValueError("subtract_mean needs dtype='float32' (uint8 cannot hold mean-subtracted pixels)")
     kit = as_devkit(devkit)
-    if label_order == "sorted" and kit is None:
-        raise ValueError("label_order='sorted' needs the devkit (devkit=path to map_clsloc.txt or the devkit)")
-    if label_order == "sorted":
-        label_map = kit.sorted_ids()
-    else:  # the files' IDs, checked against the devkit's classes when one is given
-        label_map = np.arange((NUM_CLASSES if kit is None else kit.num_classes) + 1, dtype=np.int64)
-    wnids = names = None
-    if kit is not None:
-        order = np.argsort(np.array(kit.wnids)) if label_order == "sorted" else np.arange(kit.num_classes)
-        wnids = tuple(kit.wnids[i] for i in order)
-        names = tuple(kit.names[i] for i in order)
     return _Options(
         None if size is None else int(size), layout, dtype, subtract, given_mean, zero_based, label_order,
-        label_map - 1 if zero_based else label_map, wnids, names, mmap,
+        kit, np.empty(0, np.int64), None, None, mmap,
     )
+
+
+def _labelled(options: _Options, files: Sequence[DataFile]) -> _Options:
+    """The options with the labels' order settled for these files: the order asked for (None:
+    the order the files hold, which their build's manifest.json tells, else devkit IDs), the
+    map from the files' IDs to it, and the devkit's classes in it."""
+    stored = label_order_of(files)
+    wanted = options.label_order or stored
+    kit = options.kit
+    if wanted != stored and kit is None:
+        why = f"their build's {MANIFEST} says so" if stored == "sorted" else "the format's order"
+        raise ValueError(f"label_order={wanted!r}: the files hold {stored} IDs ({why}); converting needs the "
+                         "devkit (devkit=path to map_clsloc.txt or the devkit)")
+    if kit is None:  # the files' IDs as they are
+        label_map = np.arange(NUM_CLASSES + 1, dtype=np.int64)
+        wnids = names = None
+    else:  # checked against the devkit's classes
+        label_map = kit.relabel(stored, wanted)
+        order = np.argsort(np.array(kit.wnids)) if wanted == "sorted" else np.arange(kit.num_classes)
+        wnids = tuple(kit.wnids[i] for i in order)
+        names = tuple(kit.names[i] for i in order)
+    return replace(options, label_order=wanted, label_map=label_map - 1 if options.zero_based else label_map,
+                   wnids=wnids, names=names)
 
 
 # --- choosing files ----------------------------------------------------------------
@@ -251,13 +258,15 @@ def select_files(
     size: int | None = None,
     *,
     require_all: bool = True,
+    split_hint: bool = True,
 ) -> list[DataFile]:
     """The files of ``split`` under ``path``, in order; ``batches`` picks train batches.
 
     With ``batches=None`` all 10 train batches must be there when ``path`` names folders
     or zips (the Imagenet64 train set comes as two zips: give both); dataset files named
     one by one are taken as they are (``require_all=False``: whatever is there). ``size``
-    leaves out folders and zips named for other sizes.
+    leaves out folders and zips named for other sizes. ``split_hint``: when the split is not
+    there, the error says which argument asks for the other.
     """
     split = _choice("split", split, SPLITS)
     found = find_data_files(path, size)
@@ -273,7 +282,8 @@ def select_files(
     if not chosen:
         others = ", ".join(f.basename for f in found)
         other = found[0].split
-        raise FormatError(f"{_where(path)}: no {split} files (found {others}); pass split='{other}' (--split {other})")
+        raise FormatError(f"{_where(path)}: no {split} files (found {others})"
+                          + (f"; pass split='{other}' (--split {other})" if split_hint else ""))
     if split == "val":
         if batches is not None:
             raise ValueError("batches picks train batches; the val split is one file")
@@ -446,7 +456,7 @@ def load(
     dtype: str = "uint8",
     subtract_mean: bool | np.ndarray = False,
     zero_based: bool = True,
-    label_order: str = "devkit",
+    label_order: str | None = None,
     devkit: Devkit | PathArg | Sequence[PathArg] | None = None,
     mmap: bool = False,
 ) -> Split:
@@ -465,10 +475,12 @@ def load(
     (``mean / 255``); an array gives the mean to subtract (planes of 3*S*S, or one image
     in ``layout``), as val files carry none.
 
-    Labels are devkit IDs (the files' own order) or, with ``label_order="sorted"``,
-    sorted-WNID order (torchvision's); from 0 unless ``zero_based=False``. ``devkit``
-    (a :class:`~imagenet32.devkit.Devkit` or paths for ``load_devkit``) is needed for
-    "sorted" and adds ``wnids``/``names``. ``mmap=True`` memory-maps the pixels of
+    Labels are in ``label_order``: "devkit" (devkit IDs, the published files' order),
+    "sorted" (sorted-WNID order, torchvision's) or None, the order the files hold (devkit
+    IDs, or sorted ones where the build's ``manifest.json`` beside the files says so; the
+    result's ``label_order`` tells which); from 0 unless ``zero_based=False``. ``devkit``
+    (a :class:`~imagenet32.devkit.Devkit` or paths for ``load_devkit``) is needed to
+    convert from one order to the other and adds ``wnids``/``names``. ``mmap=True`` memory-maps the pixels of
     uncompressed ``.npz`` files on disk instead of reading them.
     """
     options = _options(
@@ -476,6 +488,7 @@ def load(
         label_order=label_order, devkit=devkit, mmap=mmap,
     )
     files = select_files(path, split, batches, options.size)
+    options = _labelled(options, files)
     if len(files) == 1:
         return _one_file(files[0], split, options)
     return _many_files(files, split, options)
@@ -491,7 +504,7 @@ def iter_batches(
     dtype: str = "uint8",
     subtract_mean: bool | np.ndarray = False,
     zero_based: bool = True,
-    label_order: str = "devkit",
+    label_order: str | None = None,
     devkit: Devkit | PathArg | Sequence[PathArg] | None = None,
     mmap: bool = False,
 ) -> Iterator[Split]:
@@ -502,6 +515,7 @@ def iter_batches(
         label_order=label_order, devkit=devkit, mmap=mmap,
     )
     files = select_files(path, split, batches, options.size)
+    options = _labelled(options, files)
     first = _one_file(files[0], split, options)
     # Later files must match the first one's size, whether or not a size was asked for, and its
     # mean, as load checks (a copy: the caller may change the one it is given).
@@ -524,7 +538,7 @@ def load_databatch(data_folder: PathArg, idx: int, img_size: int = 32) -> dict[s
     zip; the file is ``train_data_batch_{idx}`` (pickle or .npz). The image size is
     checked against ``img_size``.
     """
-    source = select_files(data_folder, "train", [idx], img_size)[0]
+    source = select_files(data_folder, "train", [idx], img_size, split_hint=False)[0]
     batch = read_batch(source)
     _checked_size(batch, source, img_size, None)
     if batch.mean is None:
@@ -552,7 +566,9 @@ def minibatches(
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Minibatches ``(images, labels)`` for one epoch, for training without a framework.
 
-    ``shuffle``: a new order each call (from ``seed``). ``augment``: the original
+    ``shuffle``: a random order, from ``seed``: an int (or None's fresh entropy) seeds
+    this call alone, so the same int gives the same order every call; for a new order each
+    epoch pass one ``np.random.default_rng(seed)`` to every call. ``augment``: the original
     training augmentation: pad ``pad`` pixels of zeros on each side (for mean-subtracted
     float images, zero is the mean), crop a random S x S window, and flip left-right with
     probability 1/2, independently for each image. ``drop_last``: skip a last, smaller
@@ -569,6 +585,9 @@ def minibatches(
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
         raise ValueError(f"pad must be an int >= 0, got {pad!r}")
+    if augment and (images.dtype.kind not in "iuf" or images.dtype == np.float16 or not images.dtype.isnative):
+        raise TypeError(f"augment takes integer, float32 or float64 images in this machine's byte order, not "
+                        f"{images.dtype.str} (convert them first, e.g. images.astype(np.float32))")
     rng = np.random.default_rng(seed)
     count = images.shape[0]
     order = rng.permutation(count) if shuffle else np.arange(count)

@@ -41,7 +41,7 @@ class DownsampledImageNet(Dataset):  # type: ignore[type-arg]
         target_transform: Callable[[int], Any] | None = None,
         size: int | None = None,
         batches: int | Iterable[int] | None = None,
-        label_order: str = "devkit",
+        label_order: str | None = None,
         devkit: Devkit | PathArg | Sequence[PathArg] | None = None,
         mmap: bool = False,
     ) -> None:

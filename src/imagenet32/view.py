@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .formats import NUM_CLASSES, FormatError, PathArg, find_data_files, read_batch
+from .formats import NUM_CLASSES, FormatError, PathArg, as_paths, find_data_files, read_batch
 from .load import LAYOUTS, select_files
+from .manifest import label_order_of
 
 __all__ = ["SHEET_SIDE", "add_commands", "class_counts", "contact_sheet", "save_grid", "save_histogram"]
 
@@ -53,6 +54,20 @@ def _split_of(path: PathArg | Sequence[PathArg], split: str | None, size: int | 
     return "train" if any(f.split == "train" for f in find_data_files(path, size)) else "val"
 
 
+def _picture(out: PathArg, extensions: Sequence[str], what: str) -> Path:
+    """``out`` as the file a picture is written to, whose extension names its format: a folder,
+    or a name without one of ``extensions`` (lower case, with the dot), is refused before any
+    work."""
+    [target] = as_paths(out)
+    if target.is_dir():
+        raise ValueError(f"{target} is a folder; name the {what} file to write, such as {target / 'out.png'}")
+    if target.suffix.lower() not in extensions:
+        problem = f"extension {target.suffix!r} is not" if target.suffix else "no extension names"
+        raise ValueError(f"{target}: {problem} a format the {what} can be written in (such as .png); "
+                         f"these are: {' '.join(sorted(extensions))}")
+    return target
+
+
 def _sheet_names(out: Path, sheets: int) -> list[Path]:
     if sheets == 1:
         return [out]
@@ -81,6 +96,8 @@ def save_grid(
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
             raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
     asked, count = count, columns * columns if count is None else count
+    writable = [ext for ext, kind in Image.registered_extensions().items() if kind in Image.SAVE]
+    target = _picture(out, writable, "contact sheet")
     split = _split_of(path, split, size)
     picked: list[np.ndarray] = []
     skip, wanted = start, count
@@ -104,14 +121,14 @@ def save_grid(
         warnings.warn(f"{split} has {drawn:,} images from number {start}: drew those, not {asked:,}", stacklevel=2)
     per_sheet = columns * columns
     chunks = [images[k : k + per_sheet] for k in range(0, len(images), per_sheet)]
-    written = _sheet_names(Path(out), len(chunks))
+    written = _sheet_names(target, len(chunks))
     for chunk, target in zip(chunks, written):
         Image.fromarray(contact_sheet(chunk, columns=columns)).save(target)
     return written
 
 
 def class_counts(path: PathArg | Sequence[PathArg], *, split: str | None = None, size: int | None = None) -> np.ndarray:
-    """Images per class of a split: ``counts[k]`` for devkit ID ``k + 1`` (1000 values)."""
+    """Images per class of a split: ``counts[k]`` for label ``k + 1`` as the files hold it (1000 values)."""
     split = _split_of(path, split, size)
     counts = np.zeros(NUM_CLASSES, np.int64)
     for source in select_files(path, split, size=size, require_all=False):
@@ -133,23 +150,24 @@ def save_histogram(
         from matplotlib.figure import Figure
     except ImportError:
         raise ImportError("the class histogram needs matplotlib: pip install 'imagenet32[plot]'") from None
-    split = _split_of(path, split, size)
-    counts = class_counts(path, split=split, size=size)
-    heights = np.sort(counts) if sort else counts
     # A Figure without pyplot draws off screen and leaves the user's backend alone.
     figure = Figure(figsize=(12, 4.5), dpi=100, layout="constrained")
+    target = _picture(out, ["." + ext for ext in figure.canvas.get_supported_filetypes()], "chart")
+    split = _split_of(path, split, size)
+    counts = class_counts(path, split=split, size=size)
+    order = label_order_of(select_files(path, split, size=size, require_all=False))
+    heights = np.sort(counts) if sort else counts
     axes = figure.subplots()
     # One filled outline of 1000 unit-wide bars: the look of bar(), without 1000 patches.
     axes.stairs(heights, np.arange(NUM_CLASSES + 1) + 0.5, fill=True, color="darkblue")
     axes.set_xlim(0.5, NUM_CLASSES + 0.5)
-    axes.set_xlabel("classes, by images (ascending)" if sort else "class (devkit ID)")
+    axes.set_xlabel("classes, by images (ascending)" if sort else "class (devkit ID)" if order == "devkit" else "class (sorted-WNID ID)")
     axes.set_ylabel("images")
     present = counts[counts > 0]
     summary = f"{counts.sum():,} images, {present.size} classes"
     if present.size:
         summary += f", {present.min():,}..{present.max():,} per class"
     axes.set_title(f"{split}: images per class ({summary})")
-    target = Path(out)
     figure.savefig(target)
     return target
 
