@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import reference
-from helpers import INSTALLED, INSTALLED_COVERED, random_image, simd_backends
+from helpers import INSTALLED, INSTALLED_COVERED, outcome, random_image, same_outcome, simd_backends
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
@@ -280,6 +280,33 @@ def test_reduce_matches_installed_pillow(mode, width, height, fx, fy, use_box, s
     assert (got.mode, got.size, got.tobytes()) == (expected.mode, expected.size, expected.tobytes())
     if mode in ("L", "LA", "RGB", "RGBA", "I", "F"):  # the array API gives the same pixels
         assert np.array_equal(imagenet32.reduce(np.asarray(im), (fx, fy), box), np.asarray(expected))
+
+
+@pytest.mark.skipif(not imagenet32.release(INSTALLED).reduce_by_one_crops, reason="needs Pillow 13.0 or later")
+@pytest.mark.parametrize("mode", ["1", "L", "P", "PA", "RGB", "RGBA", "I;16", "I;16B", "I", "F"])
+@given(width=st.integers(1, 30), height=st.integers(1, 30), box=st.one_of(st.none(), st.tuples(
+    *[st.one_of(st.integers(-40, 70), st.floats(-40, 70)) for _ in range(4)])), seed=st.integers(0, 2**32 - 1))
+def test_reduce_by_one_is_pillows_crop(mode, width, height, box, seed):
+    """From 13.0 Image.reduce by 1 is crop(box): every mode, boxes rounded, past the edges
+    (zeros there); an inverted box is Pillow's ValueError."""
+    im = make_image(np.random.default_rng(seed), mode, width, height)
+    expected = outcome(lambda: im.reduce(1, box))
+    got = outcome(lambda: imagenet32.reduce(im, (1, 1), box, pillow=INSTALLED))
+    assert same_outcome(got, expected)
+    if not isinstance(expected, type):
+        assert got.getpalette() == expected.getpalette() and got.info == expected.info
+        if mode in ("L", "RGB", "RGBA", "I", "F"):  # the array API gives the same pixels
+            assert np.array_equal(imagenet32.reduce(np.asarray(im), 1, box), np.asarray(expected))
+
+
+def test_reduce_by_one_before_13_is_the_core_reduce():
+    """Pillow 7.0 to 12.x reduced by 1 in the core: modes 1, P and I;16 refused, the box checked."""
+    with pytest.raises(ValueError, match="cannot reduce images of mode P"):
+        imagenet32.reduce(Image.new("P", (8, 8)), 1, (0, 0, 4, 4), pillow="12.3")
+    with pytest.raises(ValueError, match="box can't exceed original image size"):
+        imagenet32.reduce(np.zeros((8, 8), np.uint8), 1, (0, 0, 9, 4), pillow="12.3")
+    with pytest.raises(ValueError, match="box: coordinate 'right' is less than 'left'"):
+        imagenet32.reduce(np.zeros((8, 8), np.uint8), 1, (5, 0, 4, 4))
 
 
 @needs_pillow

@@ -195,6 +195,56 @@ def test_boxes_past_the_edge_with_a_reducing_gap_match_pillow(mode, data):
         assert same_outcome(got, expected if isinstance(expected, type) else np.asarray(expected))
 
 
+@pytest.mark.parametrize("filter", ["box", "bilinear", "hamming", "bicubic", "lanczos"])
+@given(height=st.integers(1, 9), width=st.integers(1, 9), size=st.tuples(st.integers(1, 7), st.integers(1, 7)),
+       seed=st.integers(0, 2**32 - 1))
+def test_float_images_with_nans_and_infinities_match_pillow_bit_for_bit(filter, height, width, size, seed):
+    """Where two NaNs meet in a sum Pillow keeps the running sum's (its sign and payload): in
+    both passes (the vertical one gave the other NaN in a third of such cases)."""
+    rng = np.random.default_rng(seed)
+    image = rng.standard_normal((height, width)).astype(np.float32)
+    special = rng.random((height, width)) < 0.4
+    image[special] = np.array([np.nan, np.inf, -np.inf], np.float32)[rng.integers(0, 3, int(special.sum()))]
+    bits = image.view(np.uint32)
+    bits[np.isnan(image) & (rng.random((height, width)) < 0.5)] |= 0x80000000  # NaNs of both signs
+    expected = np.asarray(Image.fromarray(image).resize(size, getattr(Image.Resampling, filter.upper())))
+    assert np.array_equal(imagenet32.resize(image, size, filter=filter).view(np.uint32), expected.view(np.uint32))
+
+
+@pytest.mark.parametrize("mode", ["1", "L", "P", "PA", "RGB", "I;16", "F"])
+def test_images_stored_in_several_blocks_match_pillow(mode):
+    """Pillow keeps large images in several blocks, which it cannot export without a copy;
+    the copy of a mode 1 image is one byte a pixel, not tobytes()'s eight pixels a byte."""
+    rng = np.random.default_rng(11)
+    im = pil_image(rng, mode, 100, 90) if mode not in ("1", "P") else Image.frombytes(
+        "L", (100, 90), rng.integers(0, 256, 9000, dtype=np.uint8).tobytes()).convert(mode)
+    old = Image.core.get_block_size()
+    Image.core.set_block_size(4096)  # 90 rows of 100 to 400 bytes: several blocks
+    try:
+        several = im.copy()
+        assert several.size == im.size
+        for filter in ("nearest", "box"):
+            expected = several.resize((33, 21), getattr(Image.Resampling, filter.upper()), box=(3, 2.5, 90, 80))
+            got = imagenet32.resize(several, (33, 21), filter=filter, box=(3, 2.5, 90, 80), pillow=INSTALLED)
+            assert (got.mode, got.size, got.tobytes()) == (expected.mode, expected.size, expected.tobytes())
+    finally:
+        Image.core.set_block_size(old)
+
+
+def test_a_pa_crop_keeps_its_palette_as_pillow_does():
+    """An integer box the output's size is a crop in Pillow's core, which copies the palette
+    into the new image (its convolutions do not)."""
+    rng = np.random.default_rng(0)
+    im = Image.frombytes("PA", (6, 4), rng.integers(0, 256, 48, dtype=np.uint8).tobytes())
+    im.putpalette(rng.integers(0, 256, 768, dtype=np.uint8).tobytes())
+    for size, box in [((2, 2), (1, 1, 3, 3)), ((2, 2), (1.0, 1.0, 3.0, 3.0)), ((2, 2), (1.5, 1, 3.5, 3)),
+                      ((3, 2), (1, 1, 3, 3))]:
+        expected = im.resize(size, Image.Resampling.BILINEAR, box=box)
+        got = imagenet32.resize(im, size, filter="bilinear", box=box, pillow=INSTALLED)
+        assert got.tobytes() == expected.tobytes() and got.getpalette() == expected.getpalette()
+        assert got.convert("RGBA").tobytes() == expected.convert("RGBA").tobytes()
+
+
 @pytest.mark.parametrize("dtype", [np.uint16, np.int32, np.float32])
 def test_wide_arrays_match_pillow(dtype):
     rng = np.random.default_rng(5)

@@ -77,6 +77,11 @@ class Release:
         return self.at_least(7, 0)
 
     @property
+    def reduce_by_one_crops(self) -> bool:
+        """From 13.0 ``reduce`` by 1 is ``crop(box)``: any mode, boxes past the edges (zeros there)."""
+        return self.at_least(13, 0)
+
+    @property
     def has_mks(self) -> bool:
         """The MKS2013 and MKS2021 filters appeared in 13.0."""
         return self.at_least(13, 0)

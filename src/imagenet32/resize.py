@@ -329,7 +329,8 @@ def pil_pixels(im: Image.Image) -> np.ndarray:
     kind, bands, _ = _PIL_MODES[im.mode]
     dtype = {"u8": np.uint8, "u16": np.uint16, "i32": np.int32, "f32": np.float32}[kind]
     shape = (im.height, im.width, len(bands)) if len(bands) > 1 else (im.height, im.width)
-    pixels = np.frombuffer(im.tobytes(), dtype=dtype).reshape(shape)
+    # Mode 1 as stored (a byte of 0 or 255 a pixel), not packed eight pixels a byte as tobytes() gives.
+    pixels = np.frombuffer(im.tobytes("raw", "L") if im.mode == "1" else im.tobytes(), dtype=dtype).reshape(shape)
     if im.mode in _STORAGE_XOR:
         pixels = pixels ^ _STORAGE_XOR[im.mode]
     return pixels
@@ -356,14 +357,22 @@ def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], filter: _core.Fil
             continue
         if out.ndim == 3 and out.shape[2] != len(bands):
             out = out[:, :, list(bands)]
-        images.append(_to_pil(out, im, copy_palette=filter == _NEAREST))
+        images.append(_to_pil(out, im, copy_palette=filter == _NEAREST or _is_crop(checked_box, w, h)))
     return images
+
+
+def _is_crop(box: tuple[float, float, float, float], width: int, height: int) -> bool:
+    """Whether Pillow's core crops for this box and size (an integer offset, the size of the box
+    exactly that of the output, in 32-bit floats); a crop keeps the core image's palette. (No
+    reducing gap reduces first then: the box's size over the output's is 1.)"""
+    x0, y0, x1, y1 = (np.float32(v) for v in box)
+    return x0 == np.trunc(x0) and y0 == np.trunc(y0) and x1 - x0 == np.float32(width) and y1 - y0 == np.float32(height)
 
 
 def _to_pil(out: np.ndarray, like: Image.Image, copy_palette: bool = False) -> Image.Image:
     """A result as an image of ``like``'s mode, with its info and palette object
-    (as Image._new makes). Pillow's NEAREST also copies the palette into the
-    new core image; its convolutions do not."""
+    (as Image._new makes). Pillow's NEAREST and crops also copy the palette into
+    the new core image; its convolutions do not."""
     if like.mode in _STORAGE_XOR:
         out = out ^ _STORAGE_XOR[like.mode]
     data = np.packbits(out != 0, axis=1) if like.mode == "1" else np.ascontiguousarray(out)
@@ -554,6 +563,33 @@ def _int_box(box: Any, width: int, height: int) -> tuple[int, int, int, int]:
     return (x0, y0, x1, y1)
 
 
+def _crop(image: np.ndarray, box: Any) -> np.ndarray:
+    """``Image.crop(box)`` of an array: the box rounded to whole pixels, zeros where it lies
+    past the image."""
+    pixels, _, _ = _check_array(image)
+    height, width = pixels.shape[:2]
+    if box is None:
+        return np.array(pixels)
+    try:
+        if isinstance(box, (str, bytes)) or len(box) != 4 or not all(isinstance(v, numbers.Real) for v in box):
+            raise TypeError
+    except TypeError:
+        raise TypeError(f"box must be 4 numbers (x0, y0, x1, y1), not {box!r}") from None
+    if not all(math.isfinite(v) for v in box):
+        raise ValueError(f"box must be finite numbers, got {box!r}")
+    if box[2] < box[0]:
+        raise ValueError(f"box: coordinate 'right' is less than 'left': {box!r}")
+    if box[3] < box[1]:
+        raise ValueError(f"box: coordinate 'lower' is less than 'upper': {box!r}")
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    _check_memory(width, height, [(x1 - x0, y1 - y0)], pixels.itemsize * math.prod(pixels.shape[2:]))
+    out = np.zeros((y1 - y0, x1 - x0, *pixels.shape[2:]), pixels.dtype)
+    left, top, right, bottom = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+    if right > left and bottom > top:
+        out[top - y0 : bottom - y0, left - x0 : right - x0] = pixels[top:bottom, left:right]
+    return out
+
+
 def reduce(
     image: np.ndarray | Image.Image,
     factor: int | tuple[int, int],
@@ -569,12 +605,15 @@ def reduce(
     (I) and float32 (F) arrays, or a ``PIL.Image`` of a mode Pillow reduces
     (not 1, P or I;16). ``factor`` is an int or ``(fx, fy)``; ``box`` is an
     integer region. Pillow has had ``reduce`` since 7.0. ``simd`` forces a
-    kernel set for 8-bit images, as for :func:`resize`.
+    kernel set for 8-bit images, as for :func:`resize`. From Pillow 13.0 a
+    factor of 1 is ``Image.crop(box)``: any mode (and array), any box.
     """
     rel = _release(pillow)
     if not rel.has_reduce:
         raise ValueError(f"Pillow {rel} had no Image.reduce (it appeared in 7.0)")
     fx, fy = _factor(factor)
+    if (fx, fy) == (1, 1) and rel.reduce_by_one_crops:
+        return image.crop(box) if isinstance(image, Image.Image) else _crop(image, box)
     if isinstance(image, Image.Image):
         if image.mode not in _PIL_MODES or image.mode in _NEAREST_ONLY or _PIL_MODES[image.mode][0] == "u16":
             raise ValueError(f"Pillow cannot reduce images of mode {image.mode}")

@@ -2,6 +2,7 @@
 // a sequential double sum over every tap, then the mode's rounding.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -27,6 +28,11 @@ inline int32_t round_up(double ss) {
 }
 
 inline uint8_t clip8(int v) { return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v); }
+
+// Pillow's `ss += term`: x86 (and ARM) give the first operand's NaN when both are NaN, so a
+// NaN sum keeps its sign and payload. A compiler may put the operands of an addition either
+// way round (it is commutative but for which NaN comes out), so the rule is written out.
+inline double add_to(double ss, double term) { return std::isnan(ss) ? ss : ss + term; }
 
 // Sample type traits: reading a sample as a double and storing a double sum.
 template <class T> struct Sample;
@@ -80,7 +86,7 @@ void wide_h(const View<T>& src, int row0, int rows, const Coefficients& c, const
             const double* w = c.weights_of(xx);
             const T* p = in + c.first[xx];
             double ss = 0.0;
-            for (int j = 0; j < c.taps[xx]; ++j) ss += s.load(p[j]) * w[j];
+            for (int j = 0; j < c.taps[xx]; ++j) ss = add_to(ss, s.load(p[j]) * w[j]);
             out[xx] = s.store(ss);
         }
     }
@@ -97,7 +103,7 @@ void wide_v(const View<T>& src, int row0, const Coefficients& c, const Sample<T>
         std::fill(acc.begin(), acc.end(), 0.0);
         for (int j = 0; j < c.taps[yy]; ++j) {
             const T* in = src.row(c.first[yy] - row0 + j);
-            for (int x = 0; x < src.width; ++x) acc[x] += s.load(in[x]) * w[j];
+            for (int x = 0; x < src.width; ++x) acc[x] = add_to(acc[x], s.load(in[x]) * w[j]);
         }
         T* out = dst + yy * dst_stride;
         for (int x = 0; x < src.width; ++x) out[x] = s.store(acc[x]);
