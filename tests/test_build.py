@@ -8,10 +8,12 @@ import io
 import json
 import os
 import pickle
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -606,7 +608,40 @@ def test_setup_errors_come_before_any_work(tree, tmp_path):
             build(tree.train, tree.val, tree.devkit, out, progress=False, **bad)
     with pytest.raises(ValueError, match="unknown Pillow version"):
         build(tree.train, tree.val, tree.devkit, out, progress=False, pillow="2.0")
+    for bad, message in [({"sizes": 32}, "sizes must be a list of sizes, such as"),
+                         ({"sizes": "32"}, "sizes must be a list of sizes, such as"),
+                         ({"sizes": [8.0]}, "sizes must be ints from 1 to 4096"),
+                         ({"seed": True}, "seed must be an int"), ({"workers": 1.0}, "workers must be a positive int"),
+                         ({"filter": ["all", "box"]}, "'all' stands for every filter; give it alone")]:
+        with pytest.raises(BuildError, match=message):
+            build(tree.train, tree.val, tree.devkit, out, progress=False, **bad)
+    with pytest.raises(BuildError, match="--devkit is required"):
+        build(tree.train, tree.val, None, out, progress=False)
+    with pytest.raises(BuildError, match="--out is required"):
+        build(tree.train, tree.val, tree.devkit, None, progress=False)
+    (tmp_path / "empty_kit").mkdir()
+    (tmp_path / "empty_kit" / "map_clsloc.txt").write_text("")
+    with pytest.raises(BuildError, match="no classes \\(an empty class map\\)"):
+        build(tree.train, None, tmp_path / "empty_kit", out, progress=False)
     assert not out.exists()
+    sub = tree.train / "n01440764" / "more"
+    sub.mkdir()
+    try:
+        with pytest.raises(BuildError, match="n01440764/more is a folder; class folders hold image files only"):
+            build(tree.train, None, tree.devkit, out, progress=False)
+    finally:
+        sub.rmdir()
+    assert not out.exists()
+
+
+def test_numpy_ints_and_bytes_paths_are_taken(tmp_path):
+    train, devkit = big_tree(tmp_path, count=3)
+    report = build(os.fsencode(train), None, os.fsencode(devkit), os.fsencode(tmp_path / "out"),
+                   sizes=np.array([16, 8]), seed=np.int64(3), workers=np.int32(1), progress=False)
+    assert report.sizes == [8, 16] and report.counts == {"train": 3}
+    plain = build(train, None, devkit, tmp_path / "plain", sizes=[8, 16], seed=3, workers=1, progress=False)
+    digests = [json.loads((Path(r.out) / "manifest.json").read_text())["sha256"] for r in (report, plain)]
+    assert digests[0] == digests[1]
 
 
 def test_more_input_errors_come_before_any_work(tmp_path):
@@ -637,6 +672,139 @@ def test_more_input_errors_come_before_any_work(tmp_path):
                  "--quiet"]) == 2  # a message, not a traceback
 
 
+def test_val_files_are_ilsvrc_names_each_image_once(tmp_path):
+    """A copy of a val image ("... (1).JPEG", ".bak", a prefix) is not a val file, and one image
+    under two names or in two class folders is an error, before any work (they were extra rows)."""
+    train, devkit = big_tree(tmp_path, count=3)
+    (devkit / "ILSVRC2012_validation_ground_truth.txt").write_text("1\n2\n3\n")
+    photo = Image.new("RGB", (40, 30), (90, 20, 200))
+    out = tmp_path / "never"
+    for number, stray in enumerate(("ILSVRC2012_val_00000001 (1).JPEG", "ILSVRC2012_val_00000002.JPEG.bak",
+                                    "old_ILSVRC2012_val_00000003.jpg")):
+        val = tmp_path / f"val{number}"
+        val.mkdir()
+        for i in (1, 2, 3):
+            photo.save(val / f"ILSVRC2012_val_{i:08d}.JPEG")
+        photo.save(val / stray, "JPEG")
+        with pytest.raises(BuildError, match=f"{re.escape(stray)} is not an ILSVRC2012_val_XXXXXXXX file"):
+            build(None, val, devkit, out, progress=False)
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for name in ("ILSVRC2012_val_00000001.JPEG", "ILSVRC2012_val_00000001.png", "ILSVRC2012_val_00000002.JPEG"):
+        photo.save(flat / name, "PNG" if name.endswith("png") else "JPEG")
+    with pytest.raises(BuildError, match="ILSVRC2012_val_00000001.JPEG and ILSVRC2012_val_00000001.png are both "
+                                         "validation image 1"):
+        build(None, flat, devkit, out, progress=False)
+    sorted_val = tmp_path / "sorted"
+    for wnid in ("n01440764", "n01443537"):
+        (sorted_val / wnid).mkdir(parents=True)
+        photo.save(sorted_val / wnid / "ILSVRC2012_val_00000003.JPEG")
+    with pytest.raises(BuildError, match="n01440764/ILSVRC2012_val_00000003.JPEG and "
+                                         "n01443537/ILSVRC2012_val_00000003.JPEG are both validation image 3"):
+        build(None, sorted_val, devkit, out, progress=False)
+    photo.save(sorted_val / "n01443537" / "holiday.jpg")
+    with pytest.raises(BuildError, match="n01443537/holiday.jpg is not an ILSVRC2012_val_XXXXXXXX file"):
+        build(None, sorted_val, devkit, out, progress=False)
+    assert not out.exists()
+
+
+def test_out_must_be_new_or_empty(tmp_path):
+    """A build writes into a new or empty folder: one holding anything else (the published
+    files, say) is refused, and left as it was."""
+    train, devkit = big_tree(tmp_path, count=3)
+    out = tmp_path / "out"
+    (out / "Imagenet8_train").mkdir(parents=True)
+    (out / "Imagenet8_train" / "train_data_batch_1").write_text("someone's file")
+    with pytest.raises(BuildError, match="--out .*out is not empty \\(it holds 'Imagenet8_train'\\)"):
+        build(train, None, devkit, out, sizes=[8], progress=False)
+    assert main(["build", "--train", str(train), "--devkit", str(devkit), "--out", str(out), "--quiet"]) == 2
+    assert sorted(p.name for p in out.iterdir()) == ["Imagenet8_train"]
+    assert (out / "Imagenet8_train" / "train_data_batch_1").read_text() == "someone's file"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert build(train, None, devkit, empty, sizes=[8], workers=1, progress=False).counts == {"train": 3}
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_workers_end_with_a_killed_build(tmp_path):
+    """kill -9 of a build leaves no worker waiting for tasks for ever (holding its memory and the
+    build's output streams, so that `build | tee log` never ended)."""
+    train, devkit = big_tree(tmp_path, count=300)
+    command = [sys.executable, "-m", "imagenet32", "build", "--train", str(train), "--devkit", str(devkit),
+               "--out", str(tmp_path / "out"), "--workers", "2", "--quiet"]
+    process = subprocess.Popen(command)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        workers = children(process.pid)
+    assert len(workers) == 2, "the build ended before its workers were seen"
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{w}").exists() for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists()]
+    for w in alive:
+        os.kill(w, signal.SIGKILL)
+    assert not alive
+
+
+THREADED_BUILDS = """
+import sys, threading
+from imagenet32.build import build
+
+def run(out, workers):
+    report = build(sys.argv[1], None, sys.argv[2], out, sizes=[8], workers=workers, progress=False)
+    print(out, report.counts["train"], flush=True)
+
+if __name__ == "__main__":
+    threads = [threading.Thread(target=run, args=(f"{sys.argv[3]}/{name}", workers))
+               for name, workers in (("a", 1), ("b", 2), ("c", 2))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="elsewhere workers are always spawned")
+def test_workers_are_not_forked_beside_other_threads():
+    """A worker forked while another thread held a lock (an import's) waited for it for ever:
+    with other threads running, workers come from a fork server."""
+    build_module = sys.modules["imagenet32.build"]  # the module (the package exports the function)
+    if threading.active_count() == 1:  # a lone thread forks: fast, and the tests' monkeypatches reach workers
+        assert build_module._start_method() == "fork"
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert build_module._start_method() == "forkserver"
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_builds_from_threads_of_one_process(tmp_path):
+    """Builds run from threads at once each finish, with the same files."""
+    train, devkit = big_tree(tmp_path, count=60)
+    script = tmp_path / "threads.py"
+    script.write_text(THREADED_BUILDS)
+    result = subprocess.run([sys.executable, str(script), str(train), str(devkit), str(tmp_path)],
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0 and not result.stderr, result.stderr
+    assert sorted(result.stdout.splitlines()) == [f"{tmp_path}/{name} 60" for name in "abc"]
+    digests = [json.loads((tmp_path / name / "manifest.json").read_text())["sha256"] for name in "abc"]
+    assert digests[0] == digests[1] == digests[2]
+
+
 def test_a_build_stopped_while_preparing_or_cleaning_up_can_be_run_again(tmp_path, monkeypatch):
     """The work folder appears only complete, and goes away by a rename first: a build stopped
     in either step is neither a stuck "unfinished build" nor a resume that crashes."""
@@ -656,8 +824,10 @@ def test_a_build_stopped_while_preparing_or_cleaning_up_can_be_run_again(tmp_pat
     with pytest.raises(KeyboardInterrupt):
         build(train, None, devkit, out, sizes=[8], workers=1, progress=False)
     monkeypatch.setattr(module, "_prepare_split", prepare)
-    with pytest.raises(BuildError, match="no build to resume .one was stopped while being prepared"):
-        build(train, None, devkit, out, sizes=[8], workers=1, progress=False, resume=True)
+    assert (out / ".imagenet32-build.new").exists()
+    build(train, None, devkit, out, sizes=[8], workers=1, progress=False, resume=True)  # begins again
+    assert json.loads((out / "manifest.json").read_text())["sha256"] == expected
+    shutil.rmtree(out)
     remove = module._remove_work
     monkeypatch.setattr(module, "_remove_work", lambda out: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):

@@ -33,6 +33,7 @@ import multiprocessing
 import os
 import shutil
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -134,7 +135,9 @@ def scan_train(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
     paths: list[str] = []
     labels: list[int] = []
     for ident, wnid in enumerate(devkit.wnids, 1):
-        names = _visible(root / wnid)[1]
+        inside, names = _visible(root / wnid)
+        if inside:
+            raise BuildError(f"--train {root}: {wnid}/{inside[0]} is a folder; class folders hold image files only")
         paths.extend(f"{wnid}/{n}" for n in names)
         labels.extend([ident] * len(names))
     return paths, np.array(labels, dtype=np.int32)
@@ -160,6 +163,9 @@ def scan_val(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
             except DevkitError as error:
                 raise BuildError(f"--val {root}: {error}") from None
             entries.extend((n, f"{folder}/{n}", ident) for n in _visible(root / folder)[1])
+        for name, path, _ in entries:
+            if val_number(name) is None:
+                raise BuildError(f"--val {root}: {path} is not an ILSVRC2012_val_XXXXXXXX file")
     else:
         if names and not devkit.val_labels:
             raise BuildError(
@@ -173,6 +179,9 @@ def scan_val(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
             except DevkitError as error:
                 raise BuildError(f"--val {root}: {error}") from None
     entries.sort()
+    for (name, path, _), (other, other_path, _) in zip(entries, entries[1:]):
+        if val_number(name) == val_number(other):  # sorted by name: one image's files lie side by side
+            raise BuildError(f"--val {root}: {path} and {other_path} are both validation image {val_number(name)}")
     return [e[1] for e in entries], np.array([e[2] for e in entries], dtype=np.int32)
 
 
@@ -346,6 +355,15 @@ _pool_worker: _Worker | None = None  # a worker process's
 def _pool_start(job: _Job) -> None:
     global _pool_worker
     _pool_worker = _Worker(job)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker's watch: it ends when its build has ended (killed with -9, say), instead of
+    waiting for tasks for ever, holding its memory and its build's output streams."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _pool_work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, str]]]:
@@ -387,14 +405,23 @@ class Progress:
             self.stream.flush()
 
 
+def _start_method() -> str:
+    """How worker processes start. Forking copies only the thread that forks: with other threads
+    running (two builds from threads, a notebook's), a lock one of them held then (an import's)
+    stays held in the worker for ever. Then workers come from a fork server, a process of one
+    thread (whose workers import the main module, as spawned ones do)."""
+    if not sys.platform.startswith("linux"):
+        return "spawn"
+    return "fork" if threading.active_count() == 1 else "forkserver"
+
+
 def _run_tasks(job: _Job, tasks: list[tuple[str, int, int]], workers: int) -> Iterator[tuple]:
     if workers <= 1:
         worker = _Worker(job)
         for task in tasks:
             yield worker.work(task)
         return
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_pool_start,
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_start_method()), initializer=_pool_start,
                                initargs=(job,))
     try:
         for done in as_completed([pool.submit(_pool_work, task) for task in tasks]):
@@ -601,6 +628,8 @@ def _filters(filter: str | Sequence[str], rel: Release) -> list[str]:
     names = [filter] if isinstance(filter, str) else list(filter)
     if names == ["all"]:
         return [f for f in FILTERS if rel.has_mks or not f.startswith("mks")]
+    if "all" in names:
+        raise BuildError(f"filters {names}: 'all' stands for every filter; give it alone")
     unknown = [n for n in names if n not in FILTERS]
     if unknown or not names:
         raise BuildError(f"unknown filter {unknown[0] if unknown else None!r}: use 'all' or some of "
@@ -626,20 +655,32 @@ def _check_space(out: Path, images: int, outputs: Sequence[Output]) -> None:
                          f"are free there")
 
 
-def _check_options(sizes: Sequence[int], fmt: str, labels: str, seed: int, workers: int | None) -> None:
+def _whole(value: object) -> int | None:
+    """An int (or numpy integer) as int; None for anything else, bool included."""
+    return int(value) if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) else None
+
+
+def _check_options(sizes: object, fmt: str, labels: str, seed: object, workers: object) -> list[int]:
+    """The options checked; returns the sizes, as sorted ints."""
     largest = formats.MAX_IMAGE_SIZE
-    if not sizes or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 or s > largest for s in sizes):
+    if isinstance(sizes, np.ndarray):
+        sizes = sizes.tolist()
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+        raise BuildError(f"sizes must be a list of sizes, such as [8, 16, 32, 64], not {sizes!r}")
+    whole = [_whole(s) for s in sizes]
+    if not whole or any(s is None or s < 1 or s > largest for s in whole):
         raise BuildError(f"sizes must be ints from 1 to {largest}, got {list(sizes)}")
-    if len(set(sizes)) != len(sizes):
+    if len(set(whole)) != len(whole):
         raise BuildError(f"sizes repeat: {list(sizes)}")
     if fmt not in ("pickle", "npz"):
         raise BuildError(f"format must be 'pickle' or 'npz', not {fmt!r}")
     if labels not in LABEL_ORDERS:
         raise BuildError(f"labels must be 'devkit' or 'sorted', not {labels!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if _whole(seed) is None or seed < 0:  # type: ignore[operator]
         raise BuildError(f"seed must be an int >= 0, got {seed!r}")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+    if workers is not None and (_whole(workers) is None or workers < 1):  # type: ignore[operator]
         raise BuildError(f"workers must be a positive int, got {workers!r}")
+    return sorted(whole)  # type: ignore[arg-type]
 
 
 def _check_out(out: Path, inputs: dict[str, str | Path | None]) -> None:
@@ -650,21 +691,34 @@ def _check_out(out: Path, inputs: dict[str, str | Path | None]) -> None:
             raise BuildError(f"--out {out} is inside {option} {folder}; choose a folder outside it")
 
 
-def _check_state(out: Path, resume: bool, locked: bool = False) -> bool:
-    """Whether ``out`` holds a finished build; an error where it holds what the options do not fit.
-    ``locked``: this build holds the lock on ``out`` (no other build can be running there)."""
+def _check_state(out: Path, resume: bool, locked: bool = False) -> str:
+    """What ``out`` holds: "finished" (a build), "unfinished" (one to resume) or "new" (nothing yet:
+    new, empty, or a build stopped before any work, which --resume begins again); an error where
+    that does not fit the options. ``locked``: this build holds the lock on ``out`` (no other build
+    can be running there)."""
     work = out / WORK_DIR
-    finished = (out / MANIFEST).exists()
-    if finished and not resume:
-        raise BuildError(f"{out} already holds a finished build; choose another --out or remove it")
-    if not finished and work.exists() != resume:
-        if work.exists():
+    if (out / MANIFEST).exists():
+        if not resume:
+            raise BuildError(f"{out} already holds a finished build; choose another --out or remove it")
+        return "finished"
+    if work.exists():
+        if not resume:
             if not locked and _running(out):
                 raise BuildError(f"{out}: another build is running there")
             raise BuildError(f"{out} holds an unfinished build: continue it with --resume, or remove {work}")
-        stopped = " (one was stopped while being prepared, before any work: run it without --resume)"
-        raise BuildError(f"--resume: {out} has no build to resume{stopped if (out / PREPARING).exists() else ''}")
-    return finished
+        return "unfinished"
+    if resume and not (out / PREPARING).exists():
+        raise BuildError(f"--resume: {out} has no build to resume")
+    try:
+        others = sorted(name for name in os.listdir(out) if name not in (LOCK, PREPARING, RETIRED))
+    except FileNotFoundError:
+        others = []
+    except OSError as error:
+        raise BuildError(f"--out {out}: cannot read ({error.strerror or error})") from None
+    if others:
+        raise BuildError(f"--out {out} is not empty (it holds {others[0]!r}{' and more' * (len(others) > 1)}): "
+                         "a build writes into a new or empty folder")
+    return "new"
 
 
 # Lock files this process holds open. A forked worker closes its copies at once: flock's
@@ -776,14 +830,18 @@ def build(
 ) -> BuildReport:
     """Build the Downsampled ImageNet datasets; see the module docstring and the README."""
     started = time.monotonic()
-    sizes = sorted(sizes)
-    _check_options(sizes, format, labels, seed, workers)
+    sizes = _check_options(sizes, format, labels, seed, workers)
+    seed, workers = int(seed), None if workers is None else int(workers)
     rel: Release = release(pillow)
     filters = _filters(filter, rel)
     outputs = _outputs(filters, sizes)
     if train is None and val is None:
         raise BuildError("nothing to build: give --train, --val or both")
-    devkit_paths = [devkit] if isinstance(devkit, (str, Path)) else list(devkit)
+    if devkit is None or out is None:
+        raise BuildError(f"{'--devkit' if devkit is None else '--out'} is required")
+    train, val, out = (None if p is None else Path(os.fsdecode(p)) for p in (train, val, out))  # bytes paths too
+    devkit_paths = [Path(os.fsdecode(p)) for p in
+                    ([devkit] if isinstance(devkit, (str, bytes, os.PathLike)) else devkit)]
     try:
         kit = load_devkit(*devkit_paths)
     except DevkitError as error:
@@ -800,7 +858,7 @@ def build(
     options = _Options(str(Path(train).resolve()) if train else "", str(Path(val).resolve()) if val else "",
                        [str(Path(p).resolve()) for p in devkit_paths], list(sizes), filters, format, str(rel), labels,
                        seed)
-    finished = _check_state(out, resume)
+    state = _check_state(out, resume)
 
     scanned = {}
     if train is not None:
@@ -809,20 +867,20 @@ def build(
         scanned["val"] = (Path(val), *scan_val(Path(val), kit))
     plan = {"tool": __version__, "options": asdict(options),
             "inputs": {name: _digest(_path_list(paths), lab) for name, (_, paths, lab) in scanned.items()}}
-    if not resume:
+    if state == "new":
         _check_space(out, sum(len(paths) for _, paths, _ in scanned.values()), outputs)
     with _exclusive(out):
-        finished = _check_state(out, resume, locked=True)  # again: another build may have started or ended meanwhile
-        if resume and plan != (_recorded_plan(out / MANIFEST, "plan") if finished
-                               else _recorded_plan(work / "plan.json")):
+        state = _check_state(out, resume, locked=True)  # again: another build may have started or ended meanwhile
+        if state != "new" and plan != (_recorded_plan(out / MANIFEST, "plan") if state == "finished"
+                                       else _recorded_plan(work / "plan.json")):
             raise BuildError(f"--resume: the inputs or options differ from the build in {out} (same --train/"
                              "--val/--devkit/--sizes/--filter/--format/--pillow/--labels/--seed needed)")
-        if finished:
+        if state == "finished":
             _remove_work(out)  # left if the build was stopped while removing it
             manifest = json.loads((out / MANIFEST).read_text())
             return BuildReport(str(out), list(sizes), filters, manifest["counts"], manifest["skipped_counts"], 0.0,
                                0.0, [str(out / f) for f in manifest["files"]])
-        if not resume:
+        if state == "new":
             _make_work(out, scanned, plan, outputs, seed)
         splits = {name: Split(name, root, work, len(paths)) for name, (root, paths, _) in scanned.items()}
 

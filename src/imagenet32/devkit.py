@@ -45,7 +45,7 @@ META_MAT = "meta.mat"
 KAGGLE_SOLUTION = "LOC_val_solution.csv"
 KAGGLE_SYNSETS = "LOC_synset_mapping.txt"
 
-_VAL_NAME = re.compile(r"ILSVRC2012_val_(\d{8})(?!\d)")
+_VAL_NAME = re.compile(r"ILSVRC2012_val_(\d{8})(?:\.[A-Za-z0-9]+)?")  # the whole name, an extension or none
 VAL_IMAGES = 50_000  # ILSVRC2012's validation images, one ground-truth line each
 _MAX_METADATA_BYTES = 64 << 20  # the largest devkit file (LOC_val_solution.csv) is 2 MB
 
@@ -55,8 +55,9 @@ class DevkitError(ValueError):
 
 
 def val_number(name: str) -> int | None:
-    """The number of a validation image from its file name (ILSVRC2012_val_00000001 -> 1)."""
-    match = _VAL_NAME.search(name)
+    """The number of a validation image from its file name (ILSVRC2012_val_00000001.JPEG -> 1);
+    None for any other name (a copy such as "ILSVRC2012_val_00000001 (1).JPEG" too)."""
+    match = _VAL_NAME.fullmatch(name)
     return int(match[1]) if match else None
 
 
@@ -192,6 +193,8 @@ def parse_class_map(text: str, source: str) -> tuple[tuple[str, ...], tuple[str,
             raise DevkitError(f"{source}:{number}: WNID {wnid} appears twice (line {lines[wnid]} too)")
         lines[wnid] = number
         entries[ident] = (wnid, parts[2].strip() if len(parts) > 2 else wnid)
+    if not entries:
+        raise DevkitError(f"{source}: no classes (an empty class map)")
     if sorted(entries) != list(range(1, len(entries) + 1)):
         raise DevkitError(f"{source}: IDs must be 1..{len(entries)} with none missing")
     return tuple(entries[i][0] for i in sorted(entries)), tuple(entries[i][1] for i in sorted(entries))
