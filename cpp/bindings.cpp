@@ -250,7 +250,8 @@ py::object resize8_squares(const py::handle& image, const py::handle& sides_arg,
         return py::none();
     const long long longest = std::max<long long>(a.shape(0), a.shape(1)) * channels;
     for (Size& s : sizes) {
-        if (s.width < 1 || longest * s.width > kModest) return py::none();
+        const long long side = s.width;
+        if (side < 1 || longest * side > kModest || side * side * channels > kModest) return py::none();
         s.height = s.width;
     }
     const View<uint8_t> v = view_unchecked<uint8_t>(a);  // C-contiguous and modest: view_of's checks hold

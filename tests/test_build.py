@@ -723,6 +723,14 @@ def test_out_must_be_new_or_empty(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert build(train, None, devkit, empty, sizes=[8], workers=1, progress=False).counts == {"train": 3}
+    # --resume into a new or empty folder (a build stopped while scanning its inputs) begins the build
+    for where in (tmp_path / "new", tmp_path / "empty2"):
+        if where.name == "empty2":
+            where.mkdir()
+        report = build(train, None, devkit, where, sizes=[8], workers=1, progress=False, resume=True)
+        assert report.counts == {"train": 3}
+    with pytest.raises(BuildError, match="is not empty"):
+        build(train, None, devkit, out, sizes=[8], progress=False, resume=True)
 
 
 def children(pid: int) -> list[int]:
@@ -754,6 +762,50 @@ def test_workers_end_with_a_killed_build(tmp_path):
     alive = [w for w in workers if Path(f"/proc/{w}").exists()]
     for w in alive:
         os.kill(w, signal.SIGKILL)
+    assert not alive
+
+
+def descendants(pid: int) -> list[int]:
+    found = children(pid)
+    return found + [d for c in found for d in descendants(c)]
+
+
+KILLED_FROM_A_THREAD = """
+import sys, threading
+from imagenet32.build import build
+
+if __name__ == "__main__":
+    thread = threading.Thread(target=build, args=(sys.argv[1], None, sys.argv[2], sys.argv[3]),
+                              kwargs={"workers": 2, "progress": False})
+    thread.start()
+    thread.join()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_workers_from_a_fork_server_end_with_a_killed_build(tmp_path):
+    """A build run beside other threads gets its workers from a fork server, their parent,
+    which outlived the build: they end all the same."""
+    train, devkit = big_tree(tmp_path, count=300)
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_FROM_A_THREAD)
+    process = subprocess.Popen([sys.executable, str(script), str(train), str(devkit), str(tmp_path / "out")])
+    deadline = time.monotonic() + 60
+    family: list[int] = []
+    while process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        family = descendants(process.pid)
+        if (tmp_path / "out" / ".imagenet32-build" / "train.status.npy").exists() and len(family) >= 3:
+            break  # the fork server and its two workers (and multiprocessing's resource tracker)
+    assert len(family) >= 3, "the build ended before its workers were seen"
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{p}").exists() for p in family) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [p for p in family if Path(f"/proc/{p}").exists()]
+    for p in alive:
+        os.kill(p, signal.SIGKILL)
     assert not alive
 
 

@@ -168,6 +168,7 @@ def test_a_label_given_twice_is_an_error(tmp_path):
     with pytest.raises(DevkitError, match="val.txt:2: expected"):
         load_devkit(tmp_path / "kit", tmp_path / "val.txt")
     assert val_number("ILSVRC2012_val_000000012.JPEG") is None
+    assert val_number("ILSVRC2012_val_0000000\u0663.JPEG") is None  # an Arabic-Indic 3 is not a digit here
     solution = tmp_path / "LOC_val_solution.csv"
     solution.write_text("ImageId,PredictionString\nILSVRC2012_val_00000001,n00000001 1 2 3 4\n"
                         "ILSVRC2012_val_00000001,n00000002 1 2 3 4\n")

@@ -42,11 +42,17 @@ def test_bad_images(image, error, match):
         (True, TypeError, "int or a \\(width, height\\) pair"),
         (None, TypeError, "int or a \\(width, height\\) pair"),
         ((2**40, 2), ValueError, "too large|GiB"),
+        # a square output over 4 GiB through the quick path for square sizes too (it made 4.5 GiB)
+        (40000, ValueError, "needs 4.5 GiB buffers \\(limit 4 GiB\\)"),
+        (100000, ValueError, "GiB buffers \\(limit 4 GiB\\)"),
     ],
 )
 def test_bad_sizes(size, error, match):
     with pytest.raises(error, match=match):
         imagenet32.resize(RGB, size)
+    if isinstance(size, int) and not isinstance(size, bool) and size > 0:
+        with pytest.raises(error, match=match):
+            imagenet32.resize_many(RGB, [4, size])
 
 
 @pytest.mark.parametrize(

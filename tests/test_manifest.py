@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
+import zipfile
 
 import numpy as np
 import pytest
@@ -136,3 +137,24 @@ def test_the_histogram_names_the_files_order(builds, tmp_path, monkeypatch):
     for out in outs.values():
         save_histogram(out, tmp_path / "h.png", size=8)
     assert labels == ["class (devkit ID)", "class (sorted-WNID ID)"]
+
+
+def test_the_order_is_found_through_links_and_in_zips(builds, tmp_path):
+    """A split folder linked in elsewhere and a zip of the build's folder keep the manifest's
+    word (both read as devkit IDs, silently)."""
+    _, outs = builds
+    expected = load(outs["sorted"], "val").labels
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "Imagenet8_val").symlink_to(outs["sorted"] / "Imagenet8_val")
+    archive = tmp_path / "sorted.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for path in sorted(outs["sorted"].rglob("*")):
+            if path.is_file():
+                z.write(path, path.relative_to(outs["sorted"]).as_posix())
+    for where in (linked, archive):
+        split = load(where, "val")
+        assert split.label_order == "sorted" and np.array_equal(split.labels, expected)
+    [member] = [f for f in find_data_files(archive) if f.split == "val"]
+    entry = recorded(member)
+    assert entry is not None and entry.label_order == "sorted" and str(entry.manifest).endswith("sorted.zip:manifest.json")

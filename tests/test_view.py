@@ -180,12 +180,20 @@ def test_pictures_go_exactly_where_named(dataset, tmp_path, capsys, draw):
         (tmp_path / "pictures", "is a folder; name the"),
         (tmp_path / "sheet", "no extension names a format"),
         (tmp_path / "sheet.txt", "extension '.txt' is not a format"),
+        # formats whose writers need what is not there (a plugin, LaTeX) or take only small pictures
+        (tmp_path / ("sheet.h5" if draw == "grid" else "chart.pgf"), "is not a format"),
+        (tmp_path / ("sheet.ico" if draw == "grid" else "chart.h5"), "is not a format"),
     ]:
         with pytest.raises(ValueError, match=problem):
             save(folder, out)
         assert main(["show", str(folder), f"--{draw}", str(out)]) == 1
         assert problem in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pictures"] and not any((tmp_path / "pictures").iterdir())
+    # on the command line both names are checked before either picture is drawn
+    other = "--histogram" if draw == "grid" else "--grid"
+    assert main(["show", str(folder), other, str(tmp_path / "fine.png"), f"--{draw}", str(tmp_path / "sheet")]) == 1
+    assert "no extension names a format" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pictures"]
     written = save(folder, tmp_path / "upper.PNG")
     assert (written if draw == "histogram" else written[0]) == tmp_path / "upper.PNG"
     with Image.open(tmp_path / "upper.PNG") as picture:

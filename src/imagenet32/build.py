@@ -352,18 +352,37 @@ class _Worker:
 _pool_worker: _Worker | None = None  # a worker process's
 
 
-def _pool_start(job: _Job) -> None:
+def _pool_start(job: _Job, build: int) -> None:
     global _pool_worker
     _pool_worker = _Worker(job)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_exit_with_build, args=(build, os.getppid()), daemon=True).start()
 
 
-def _exit_with_parent(parent: int) -> None:
-    """A worker's watch: it ends when its build has ended (killed with -9, say), instead of
-    waiting for tasks for ever, holding its memory and its build's output streams."""
-    while os.getppid() == parent:
+def _exit_with_build(build: int, parent: int) -> None:
+    """A worker's watch: it ends when its build's process has ended (killed with -9, say),
+    instead of waiting for tasks for ever, holding its memory and the build's output streams.
+    A forked worker's parent is the build; one from a fork server has the server as parent,
+    which may outlive the build, so the build's own process is looked for too."""
+    while os.getppid() == parent and _alive(build):
         time.sleep(0.5)
     os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs: it exists and (where /proc tells) is not a zombie, a
+    killed process whose parent has not yet collected it."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process of that number: alive
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().rpartition(b")")[2].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != b"Z"
 
 
 def _pool_work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, str]]]:
@@ -422,7 +441,7 @@ def _run_tasks(job: _Job, tasks: list[tuple[str, int, int]], workers: int) -> It
             yield worker.work(task)
         return
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_start_method()), initializer=_pool_start,
-                               initargs=(job,))
+                               initargs=(job, os.getpid()))
     try:
         for done in as_completed([pool.submit(_pool_work, task) for task in tasks]):
             yield done.result()
@@ -693,7 +712,7 @@ def _check_out(out: Path, inputs: dict[str, str | Path | None]) -> None:
 
 def _check_state(out: Path, resume: bool, locked: bool = False) -> str:
     """What ``out`` holds: "finished" (a build), "unfinished" (one to resume) or "new" (nothing yet:
-    new, empty, or a build stopped before any work, which --resume begins again); an error where
+    new, empty, or a build stopped before any work, which --resume begins too); an error where
     that does not fit the options. ``locked``: this build holds the lock on ``out`` (no other build
     can be running there)."""
     work = out / WORK_DIR
@@ -707,8 +726,8 @@ def _check_state(out: Path, resume: bool, locked: bool = False) -> str:
                 raise BuildError(f"{out}: another build is running there")
             raise BuildError(f"{out} holds an unfinished build: continue it with --resume, or remove {work}")
         return "unfinished"
-    if resume and not (out / PREPARING).exists():
-        raise BuildError(f"--resume: {out} has no build to resume")
+    # New, empty or stopped before any work (while scanning the inputs or preparing): --resume
+    # begins the build, as a build stopped at any moment continues with --resume.
     try:
         others = sorted(name for name in os.listdir(out) if name not in (LOCK, PREPARING, RETIRED))
     except FileNotFoundError:

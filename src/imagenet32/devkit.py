@@ -45,7 +45,7 @@ META_MAT = "meta.mat"
 KAGGLE_SOLUTION = "LOC_val_solution.csv"
 KAGGLE_SYNSETS = "LOC_synset_mapping.txt"
 
-_VAL_NAME = re.compile(r"ILSVRC2012_val_(\d{8})(?:\.[A-Za-z0-9]+)?")  # the whole name, an extension or none
+_VAL_NAME = re.compile(r"ILSVRC2012_val_([0-9]{8})(?:\.[A-Za-z0-9]+)?")  # the whole name, an extension or none
 VAL_IMAGES = 50_000  # ILSVRC2012's validation images, one ground-truth line each
 _MAX_METADATA_BYTES = 64 << 20  # the largest devkit file (LOC_val_solution.csv) is 2 MB
 

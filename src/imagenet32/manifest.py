@@ -4,7 +4,8 @@ A build writes ``OUT/manifest.json`` beside ``OUT/Imagenet{S}_{split}/`` (with s
 filters, beside ``OUT/<filter>/Imagenet{S}_{split}/``): among other things the label order
 of every file (devkit IDs, the format's, or sorted-WNID IDs with ``--labels sorted``) and
 each file's sha256. The files themselves cannot say which order they hold, so the readers
-look for the manifest two and three folders up from a file, and take it only when it is an
+look for the manifest two and three folders up from a file (where the file lies, if reached
+through links; in the zip, for a zip of a build's folder), and take it only when it is an
 imagenet32 manifest that lists that very file. Files with no such manifest (the published
 ones) hold devkit IDs.
 """
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .devkit import LABEL_ORDERS
@@ -41,14 +44,11 @@ def _is_digest(value: Any) -> bool:
     return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
-@lru_cache(maxsize=16)
-def _read(path: str, _mtime_ns: int, _size: int) -> tuple[str, dict[str, str]] | None:
-    """(label order, {file: sha256}) of an imagenet32 manifest; None for anything else.
-    Keyed by the file's time and size too, so a manifest written again is read again."""
+def _parse(data: bytes) -> tuple[str, dict[str, str]] | None:
+    """(label order, {file: sha256}) of an imagenet32 manifest; None for anything else."""
     try:
-        with open(path, "rb") as f:
-            content = json.loads(f.read(_MAX_BYTES + 1))
-    except (OSError, ValueError, RecursionError):
+        content = json.loads(data)
+    except (ValueError, RecursionError):
         return None
     if not isinstance(content, dict) or not str(content.get("tool", "")).startswith("imagenet32 "):
         return None
@@ -58,31 +58,60 @@ def _read(path: str, _mtime_ns: int, _size: int) -> tuple[str, dict[str, str]] |
     return order, {name: digest for name, digest in digests.items() if isinstance(name, str) and _is_digest(digest)}
 
 
-def _manifest(folder: Path) -> tuple[str, dict[str, str]] | None:
-    path = folder / MANIFEST
+# Read again only when the file changed (its time and size are part of the key).
+@lru_cache(maxsize=16)
+def _on_disk(path: str, _mtime_ns: int, _size: int) -> tuple[str, dict[str, str]] | None:
     try:
-        info = path.stat()
+        with open(path, "rb") as f:
+            return _parse(f.read(_MAX_BYTES + 1))
     except OSError:
         return None
-    if not path.is_file() or info.st_size > _MAX_BYTES:
+
+
+@lru_cache(maxsize=16)
+def _in_zip(archive: str, member: str, _mtime_ns: int, _size: int) -> tuple[str, dict[str, str]] | None:
+    try:
+        with zipfile.ZipFile(archive) as z:
+            if z.getinfo(member).file_size > _MAX_BYTES:
+                return None
+        with DataFile(Path(archive), member).open() as stream:  # the readers' checks of a member
+            return _parse(stream.read(_MAX_BYTES + 1))
+    except (KeyError, FormatError, OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, RuntimeError):
         return None
-    return _read(str(path), info.st_mtime_ns, info.st_size)
+
+
+def _manifest(archive: Path | None, folder: Path | PurePosixPath) -> tuple[str, dict[str, str]] | None:
+    """The manifest in ``folder``: on disk, or within the zip ``archive``."""
+    try:
+        info = (archive if archive is not None else folder / MANIFEST).stat()
+    except OSError:
+        return None
+    if archive is not None:
+        return _in_zip(str(archive), str(folder / MANIFEST).removeprefix("./"), info.st_mtime_ns, info.st_size)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
+        return None
+    return _on_disk(str(folder / MANIFEST), info.st_mtime_ns, info.st_size)
 
 
 def recorded(source: DataFile) -> Recorded | None:
     """What the manifest of the build that wrote ``source`` records of it; None when no
-    imagenet32 manifest two or three folders up lists it (zip members: never)."""
+    imagenet32 manifest two or three folders up lists it. A file reached through links is
+    looked for where it lies too; a zip member in the zip (a zip of a build's folder)."""
     if source.member is not None:
-        return None
-    path = Path(os.path.abspath(source.path))
-    for root in path.parents[1:3]:
-        found = _manifest(root)
-        if found is None:
-            continue
-        order, digests = found
-        digest = digests.get(path.relative_to(root).as_posix())
-        if digest is not None:
-            return Recorded(root / MANIFEST, order, digest)
+        places: list[tuple[Path | None, PurePosixPath | Path]] = [(source.path, PurePosixPath(source.member))]
+    else:
+        given, real = Path(os.path.abspath(source.path)), Path(os.path.realpath(source.path))
+        places = [(None, given)] + ([(None, real)] if real != given else [])
+    for archive, path in places:
+        for root in path.parents[1:3]:
+            found = _manifest(archive, root)
+            if found is None:
+                continue
+            order, digests = found
+            digest = digests.get(path.relative_to(root).as_posix())
+            if digest is not None:
+                where = Path(f"{archive}:{root / MANIFEST}") if archive is not None else root / MANIFEST
+                return Recorded(where, order, digest)
     return None
 
 

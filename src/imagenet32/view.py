@@ -68,6 +68,26 @@ def _picture(out: PathArg, extensions: Sequence[str], what: str) -> Path:
     return target
 
 
+# Formats that write a large RGB picture without anything beyond Pillow (of those Pillow registers
+# a saver for, some need a plugin, others take only small images or other modes).
+_SHEET_FORMATS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".tga", ".pdf")
+
+
+def _sheet_target(out: PathArg) -> Path:
+    extensions = Image.registered_extensions()
+    return _picture(out, [e for e in _SHEET_FORMATS if extensions.get(e) in Image.SAVE], "contact sheet")
+
+
+def _chart_target(out: PathArg) -> Path:
+    try:
+        import matplotlib.figure  # noqa: F401 - what the chart is drawn with
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        raise ImportError("the class histogram needs matplotlib: pip install 'imagenet32[plot]'") from None
+    # All matplotlib writes by itself: PGF needs a LaTeX installation.
+    return _picture(out, ["." + e for e in FigureCanvasBase.get_supported_filetypes() if e != "pgf"], "chart")
+
+
 def _sheet_names(out: Path, sheets: int) -> list[Path]:
     if sheets == 1:
         return [out]
@@ -96,8 +116,7 @@ def save_grid(
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
             raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
     asked, count = count, columns * columns if count is None else count
-    writable = [ext for ext, kind in Image.registered_extensions().items() if kind in Image.SAVE]
-    target = _picture(out, writable, "contact sheet")
+    target = _sheet_target(out)
     split = _split_of(path, split, size)
     picked: list[np.ndarray] = []
     skip, wanted = start, count
@@ -144,15 +163,13 @@ def save_histogram(
     sort: bool = False,
     size: int | None = None,
 ) -> Path:
-    """A bar chart of images per class (``sort``: smallest to largest), as a PNG (or any
-    format matplotlib writes, by ``out``'s suffix). Needs matplotlib."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ImportError("the class histogram needs matplotlib: pip install 'imagenet32[plot]'") from None
+    """A bar chart of images per class (``sort``: smallest to largest), as a PNG (or another
+    format matplotlib writes by itself, by ``out``'s extension). Needs matplotlib."""
+    target = _chart_target(out)
+    from matplotlib.figure import Figure
+
     # A Figure without pyplot draws off screen and leaves the user's backend alone.
     figure = Figure(figsize=(12, 4.5), dpi=100, layout="constrained")
-    target = _picture(out, ["." + ext for ext in figure.canvas.get_supported_filetypes()], "chart")
     split = _split_of(path, split, size)
     counts = class_counts(path, split=split, size=size)
     order = label_order_of(select_files(path, split, size=size, require_all=False))
@@ -177,6 +194,9 @@ def _run_show(args: argparse.Namespace) -> int:
         print("imagenet32 show: error: give --grid OUT.png, --histogram OUT.png or both", file=sys.stderr)
         return 2
     try:
+        for out, check in ((args.grid, _sheet_target), (args.histogram, _chart_target)):
+            if out is not None:
+                check(out)  # both names before either picture is drawn
         if args.grid is not None:
             with warnings.catch_warnings(record=True) as notes:
                 warnings.simplefilter("always")
