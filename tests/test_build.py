@@ -740,6 +740,19 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def alive_after_killing(process: subprocess.Popen, others: list[int]) -> list[int]:
+    """SIGKILL the process; which of ``others`` still run 10 s later (killed then, not left behind)."""
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{p}").exists() for p in others) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [p for p in others if Path(f"/proc/{p}").exists()]
+    for p in alive:
+        os.kill(p, signal.SIGKILL)
+    return alive
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
 def test_workers_end_with_a_killed_build(tmp_path):
     """kill -9 of a build leaves no worker waiting for tasks for ever (holding its memory and the
@@ -754,15 +767,7 @@ def test_workers_end_with_a_killed_build(tmp_path):
         time.sleep(0.05)
         workers = children(process.pid)
     assert len(workers) == 2, "the build ended before its workers were seen"
-    process.kill()
-    process.wait()
-    deadline = time.monotonic() + 10
-    while any(Path(f"/proc/{w}").exists() for w in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    alive = [w for w in workers if Path(f"/proc/{w}").exists()]
-    for w in alive:
-        os.kill(w, signal.SIGKILL)
-    assert not alive
+    assert not alive_after_killing(process, workers)
 
 
 def descendants(pid: int) -> list[int]:
@@ -798,15 +803,7 @@ def test_workers_from_a_fork_server_end_with_a_killed_build(tmp_path):
         if (tmp_path / "out" / ".imagenet32-build" / "train.status.npy").exists() and len(family) >= 3:
             break  # the fork server and its two workers (and multiprocessing's resource tracker)
     assert len(family) >= 3, "the build ended before its workers were seen"
-    process.kill()
-    process.wait()
-    deadline = time.monotonic() + 10
-    while any(Path(f"/proc/{p}").exists() for p in family) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    alive = [p for p in family if Path(f"/proc/{p}").exists()]
-    for p in alive:
-        os.kill(p, signal.SIGKILL)
-    assert not alive
+    assert not alive_after_killing(process, family)
 
 
 THREADED_BUILDS = """

@@ -80,7 +80,7 @@ def _sheet_target(out: PathArg) -> Path:
 
 def _chart_target(out: PathArg) -> Path:
     try:
-        import matplotlib.figure  # noqa: F401 - what the chart is drawn with
+        import matplotlib.figure  # noqa: F401  (what the chart is drawn with)
         from matplotlib.backend_bases import FigureCanvasBase
     except ImportError:
         raise ImportError("the class histogram needs matplotlib: pip install 'imagenet32[plot]'") from None
