@@ -372,6 +372,9 @@ void register_bindings(py::module_& m) {
           py::arg("filter"), py::arg("rules"), py::arg("swapped") = false);
     m.def("resize32f", &resize_wide<float>, py::arg("image"), py::arg("sizes"), py::arg("box"), py::arg("gap"),
           py::arg("filter"), py::arg("rules"), py::arg("swapped") = false);
+    m.def("is_crop", [](double x0, double y0, double x1, double y1, int width, int height) {
+        return is_crop(to_float(Box{x0, y0, x1, y1}), Size{width, height});
+    }, "Whether the core crops for this box and output size (Pillow's crop shortcut).");
     m.def("resize8_squares", &resize8_squares, py::arg("image"), py::arg("sides"), py::arg("filter"),
           py::arg("rules"));
     m.def("resize8_batch", &resize8_batch, py::arg("images"), py::arg("sizes"), py::arg("gap"), py::arg("alpha"),

@@ -487,7 +487,7 @@ def test_minibatches_refuse_bad_input(images, labels, batch, kwargs, match):
         next(minibatches(images, labels, batch, **kwargs))
 
 
-@pytest.mark.parametrize("dtype", [np.float16, ">f4", ">u2", np.complex64, bool])
+@pytest.mark.parametrize("dtype", [np.float16, np.longdouble, ">f4", ">u2", np.complex64, bool])
 def test_minibatches_augment_names_the_dtypes_it_takes(dtype):
     images = np.zeros((4, 3, 2, 2), dtype)
     with pytest.raises(TypeError, match="augment takes integer, float32 or float64 images"):

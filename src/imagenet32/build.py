@@ -162,7 +162,10 @@ def scan_val(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
                 ident = devkit.devkit_id(folder)
             except DevkitError as error:
                 raise BuildError(f"--val {root}: {error}") from None
-            entries.extend((n, f"{folder}/{n}", ident) for n in _visible(root / folder)[1])
+            inside, names_inside = _visible(root / folder)
+            if inside:
+                raise BuildError(f"--val {root}: {folder}/{inside[0]} is a folder; class folders hold image files only")
+            entries.extend((n, f"{folder}/{n}", ident) for n in names_inside)
         for name, path, _ in entries:
             if val_number(name) is None:
                 raise BuildError(f"--val {root}: {path} is not an ILSVRC2012_val_XXXXXXXX file")
@@ -352,37 +355,20 @@ class _Worker:
 _pool_worker: _Worker | None = None  # a worker process's
 
 
-def _pool_start(job: _Job, build: int) -> None:
+def _pool_start(job: _Job) -> None:
     global _pool_worker
     _pool_worker = _Worker(job)
-    threading.Thread(target=_exit_with_build, args=(build, os.getppid()), daemon=True).start()
+    threading.Thread(target=_exit_with_build, daemon=True).start()
 
 
-def _exit_with_build(build: int, parent: int) -> None:
+def _exit_with_build() -> None:
     """A worker's watch: it ends when its build's process has ended (killed with -9, say),
     instead of waiting for tasks for ever, holding its memory and the build's output streams.
-    A forked worker's parent is the build; one from a fork server has the server as parent,
-    which may outlive the build, so the build's own process is looked for too."""
-    while os.getppid() == parent and _alive(build):
-        time.sleep(0.5)
-    os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs: it exists and (where /proc tells) is not a zombie, a
-    killed process whose parent has not yet collected it."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process of that number: alive
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            state = f.read().rpartition(b")")[2].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state != b"Z"
+    multiprocessing tells, whatever started the worker (fork, a fork server, spawn)."""
+    build_process = multiprocessing.parent_process()
+    if build_process is not None:
+        build_process.join()
+        os._exit(1)
 
 
 def _pool_work(task: tuple[str, int, int]) -> tuple[str, int, int, list[tuple[int, str]]]:
@@ -440,8 +426,8 @@ def _run_tasks(job: _Job, tasks: list[tuple[str, int, int]], workers: int) -> It
         for task in tasks:
             yield worker.work(task)
         return
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(_start_method()), initializer=_pool_start,
-                               initargs=(job, os.getpid()))
+    context = multiprocessing.get_context(_start_method())
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_pool_start, initargs=(job,))
     try:
         for done in as_completed([pool.submit(_pool_work, task) for task in tasks]):
             yield done.result()
@@ -611,7 +597,7 @@ def _write_outputs(out: Path, work: Path, splits: dict[str, Split], status: dict
                     batches = [(folder / formats.val_name(fmt), 0, len(ok))]
                 for path, lo, hi in batches:
                     formats.remove_partial_writes(path)  # a write killed in an earlier run
-                    if finished.get(str(path.relative_to(out))) == row_set and path.exists():
+                    if finished.get(path.relative_to(out).as_posix()) == row_set and path.exists():
                         digests[path] = _sha256(path)
                         continue
                     rows = ok[lo:hi]
@@ -622,7 +608,7 @@ def _write_outputs(out: Path, work: Path, splits: dict[str, Split], status: dict
                     except BaseException:
                         pending.discard()
                         raise
-                    committer.submit(pending, f"{path.relative_to(out)} {row_set}")
+                    committer.submit(pending, f"{path.relative_to(out).as_posix()} {row_set}")
     return digests
 
 
@@ -682,8 +668,8 @@ def _whole(value: object) -> int | None:
 def _check_options(sizes: object, fmt: str, labels: str, seed: object, workers: object) -> list[int]:
     """The options checked; returns the sizes, as sorted ints."""
     largest = formats.MAX_IMAGE_SIZE
-    if isinstance(sizes, np.ndarray):
-        sizes = sizes.tolist()
+    if isinstance(sizes, (np.ndarray, set, frozenset)):
+        sizes = sorted(sizes.tolist() if isinstance(sizes, np.ndarray) else sizes, key=str)
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
         raise BuildError(f"sizes must be a list of sizes, such as [8, 16, 32, 64], not {sizes!r}")
     whole = [_whole(s) for s in sizes]
@@ -729,7 +715,9 @@ def _check_state(out: Path, resume: bool, locked: bool = False) -> str:
     # New, empty or stopped before any work (while scanning the inputs or preparing): --resume
     # begins the build, as a build stopped at any moment continues with --resume.
     try:
-        others = sorted(name for name in os.listdir(out) if name not in (LOCK, PREPARING, RETIRED))
+        # Not counted: a build's own names, and what systems leave in a folder (hidden files, such
+        # as macOS's .DS_Store, and a file system's lost+found): a build writes none of them.
+        others = sorted(name for name in os.listdir(out) if not name.startswith(".") and name != "lost+found")
     except FileNotFoundError:
         others = []
     except OSError as error:
@@ -960,8 +948,8 @@ def build(
             "seed": seed,
             "train_order": "shuffled with numpy.random.default_rng(seed).permutation",
             "val_order": "file-name order",
-            "files": [str(p.relative_to(out)) for p in files],
-            "sha256": {str(p.relative_to(out)): digest for p, digest in digests.items()},
+            "files": [p.relative_to(out).as_posix() for p in files],  # "/" on every system, as the readers look
+            "sha256": {p.relative_to(out).as_posix(): digest for p, digest in digests.items()},
             "plan": plan,  # the options and a digest of the inputs, which --resume compares
         }
         _atomic_write(out / MANIFEST, json.dumps(manifest, indent=2).encode())

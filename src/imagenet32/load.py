@@ -585,7 +585,8 @@ def minibatches(
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     if isinstance(pad, bool) or not isinstance(pad, (int, np.integer)) or pad < 0:
         raise ValueError(f"pad must be an int >= 0, got {pad!r}")
-    if augment and (images.dtype.kind not in "iuf" or images.dtype == np.float16 or not images.dtype.isnative):
+    if augment and (not (images.dtype.kind in "iu" or images.dtype in (np.float32, np.float64))
+                    or not images.dtype.isnative):
         raise TypeError(f"augment takes integer, float32 or float64 images in this machine's byte order, not "
                         f"{images.dtype.str} (convert them first, e.g. images.astype(np.float32))")
     rng = np.random.default_rng(seed)

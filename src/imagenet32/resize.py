@@ -357,16 +357,10 @@ def _resize_pil(im: Image.Image, sizes: list[tuple[int, int]], filter: _core.Fil
             continue
         if out.ndim == 3 and out.shape[2] != len(bands):
             out = out[:, :, list(bands)]
-        images.append(_to_pil(out, im, copy_palette=filter == _NEAREST or _is_crop(checked_box, w, h)))
+        # A crop keeps the core image's palette. (No reducing gap reduces first then: the box's
+        # size over the output's is 1.)
+        images.append(_to_pil(out, im, copy_palette=filter == _NEAREST or _core.is_crop(*checked_box, w, h)))
     return images
-
-
-def _is_crop(box: tuple[float, float, float, float], width: int, height: int) -> bool:
-    """Whether Pillow's core crops for this box and size (an integer offset, the size of the box
-    exactly that of the output, in 32-bit floats); a crop keeps the core image's palette. (No
-    reducing gap reduces first then: the box's size over the output's is 1.)"""
-    x0, y0, x1, y1 = (np.float32(v) for v in box)
-    return x0 == np.trunc(x0) and y0 == np.trunc(y0) and x1 - x0 == np.float32(width) and y1 - y0 == np.float32(height)
 
 
 def _to_pil(out: np.ndarray, like: Image.Image, copy_palette: bool = False) -> Image.Image:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .formats import NUM_CLASSES, FormatError, PathArg, as_paths, find_data_files, read_batch
+from .formats import NUM_CLASSES, FormatError, PathArg, _as_path, find_data_files, read_batch
 from .load import LAYOUTS, select_files
 from .manifest import label_order_of
 
@@ -58,7 +58,7 @@ def _picture(out: PathArg, extensions: Sequence[str], what: str) -> Path:
     """``out`` as the file a picture is written to, whose extension names its format: a folder,
     or a name without one of ``extensions`` (lower case, with the dot), is refused before any
     work."""
-    [target] = as_paths(out)
+    target = _as_path(out)
     if target.is_dir():
         raise ValueError(f"{target} is a folder; name the {what} file to write, such as {target / 'out.png'}")
     if target.suffix.lower() not in extensions:
@@ -141,8 +141,8 @@ def save_grid(
     per_sheet = columns * columns
     chunks = [images[k : k + per_sheet] for k in range(0, len(images), per_sheet)]
     written = _sheet_names(target, len(chunks))
-    for chunk, target in zip(chunks, written):
-        Image.fromarray(contact_sheet(chunk, columns=columns)).save(target)
+    for chunk, sheet in zip(chunks, written):
+        Image.fromarray(contact_sheet(chunk, columns=columns)).save(sheet)
     return written
 
 
@@ -178,7 +178,8 @@ def save_histogram(
     # One filled outline of 1000 unit-wide bars: the look of bar(), without 1000 patches.
     axes.stairs(heights, np.arange(NUM_CLASSES + 1) + 0.5, fill=True, color="darkblue")
     axes.set_xlim(0.5, NUM_CLASSES + 0.5)
-    axes.set_xlabel("classes, by images (ascending)" if sort else "class (devkit ID)" if order == "devkit" else "class (sorted-WNID ID)")
+    ids = "devkit ID" if order == "devkit" else "sorted-WNID ID"
+    axes.set_xlabel("classes, by images (ascending)" if sort else f"class ({ids})")
     axes.set_ylabel("images")
     present = counts[counts > 0]
     summary = f"{counts.sum():,} images, {present.size} classes"

@@ -103,7 +103,18 @@ void wide_v(const View<T>& src, int row0, const Coefficients& c, const Sample<T>
         std::fill(acc.begin(), acc.end(), 0.0);
         for (int j = 0; j < c.taps[yy]; ++j) {
             const T* in = src.row(c.first[yy] - row0 + j);
-            for (int x = 0; x < src.width; ++x) acc[x] = add_to(acc[x], s.load(in[x]) * w[j]);
+            for (int x = 0; x < src.width; ++x) acc[x] += s.load(in[x]) * w[j];  // vectorised
+        }
+        // A sum that is NaN at the end was NaN from its first NaN on, and only then can the
+        // order of an addition's operands matter: such rows are summed again in Pillow's order.
+        bool nan = false;
+        for (int x = 0; x < src.width; ++x) nan |= std::isnan(acc[x]);
+        if (nan) {
+            std::fill(acc.begin(), acc.end(), 0.0);
+            for (int j = 0; j < c.taps[yy]; ++j) {
+                const T* in = src.row(c.first[yy] - row0 + j);
+                for (int x = 0; x < src.width; ++x) acc[x] = add_to(acc[x], s.load(in[x]) * w[j]);
+            }
         }
         T* out = dst + yy * dst_stride;
         for (int x = 0; x < src.width; ++x) out[x] = s.store(acc[x]);
