@@ -75,6 +75,14 @@ inline double wrap_sum(float a, float b, float c, float d) { return static_cast<
 
 template <class T> T from_double(double ss) { return Sample<T>{}.store(ss); }
 
+// A window's sum in Pillow's order (see add_to), apart from the fast loops: a NaN sum only.
+template <class T>
+[[gnu::noinline]] double ordered_sum(const T* p, const double* w, int taps, const Sample<T>& s) {
+    double ss = 0.0;
+    for (int j = 0; j < taps; ++j) ss = add_to(ss, s.load(p[j]) * w[j]);
+    return ss;
+}
+
 // Horizontal pass over rows [row0, row0 + rows) of a one-channel image.
 template <class T>
 void wide_h(const View<T>& src, int row0, int rows, const Coefficients& c, const Sample<T>& s,
@@ -86,7 +94,8 @@ void wide_h(const View<T>& src, int row0, int rows, const Coefficients& c, const
             const double* w = c.weights_of(xx);
             const T* p = in + c.first[xx];
             double ss = 0.0;
-            for (int j = 0; j < c.taps[xx]; ++j) ss = add_to(ss, s.load(p[j]) * w[j]);
+            for (int j = 0; j < c.taps[xx]; ++j) ss += s.load(p[j]) * w[j];
+            if (std::isnan(ss)) ss = ordered_sum(p, w, c.taps[xx], s);  // NaN: Pillow's order decides which
             out[xx] = s.store(ss);
         }
     }
