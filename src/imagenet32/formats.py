@@ -46,6 +46,8 @@ __all__ = [
     "PendingFile",
     "RowBlocks",
     "UnsafePickleError",
+    "as_path",
+    "as_paths",
     "batch_sizes",
     "find_data_files",
     "image_size",
@@ -385,7 +387,7 @@ def write_pending(path: PathArg, data: Pixels, labels: Any, mean: np.ndarray | N
     _check_fmt(fmt)
     codes, average = _checked_for_writing(data, labels, mean)
     writer = _write_pickle if fmt == "pickle" else _write_npz
-    pending = PendingFile(_as_path(path))
+    pending = PendingFile(as_path(path))
     try:
         with pending.stream() as out:
             writer(out, data, codes, average)
@@ -611,7 +613,8 @@ def _files_in(path: Path, size: int | None) -> list[DataFile]:
     raise FormatError(f"{path}: no such file or folder")
 
 
-def _as_path(path: Any) -> Path:
+def as_path(path: Any) -> Path:
+    """A path given as str, bytes or os.PathLike, as a Path; anything else (or "") an error."""
     if not isinstance(path, (str, bytes, os.PathLike)):
         raise TypeError(f"expected a path, got {type(path).__name__}: {path!r}")
     text = os.fsdecode(path)
@@ -622,10 +625,10 @@ def _as_path(path: Any) -> Path:
 
 def as_paths(paths: PathArg | Sequence[PathArg]) -> list[Path]:
     if isinstance(paths, (str, bytes, os.PathLike)):
-        return [_as_path(paths)]
+        return [as_path(paths)]
     if not isinstance(paths, Sequence) or not paths:
         raise TypeError(f"expected a path or a non-empty list of paths, got {paths!r}")
-    return [_as_path(p) for p in paths]
+    return [as_path(p) for p in paths]
 
 
 def find_data_files(paths: PathArg | Sequence[PathArg], size: int | None = None) -> list[DataFile]:
@@ -1165,7 +1168,7 @@ def read_batch(path: PathArg | DataFile, *, mmap: bool = False, strict: bool = F
     uncompressed .npz on disk are memory-mapped (read-only) instead of read. Any
     problem raises :class:`FormatError` naming the file and every problem found.
     """
-    source = path if isinstance(path, DataFile) else DataFile(_as_path(path))
+    source = path if isinstance(path, DataFile) else DataFile(as_path(path))
     content, pickled = _load_content(source, mmap)
     try:
         batch, problems = _check_content(content, pickled=pickled, strict=strict)

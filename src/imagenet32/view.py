@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .formats import NUM_CLASSES, FormatError, PathArg, _as_path, find_data_files, read_batch
+from .formats import NUM_CLASSES, FormatError, PathArg, as_path, find_data_files, read_batch
 from .load import LAYOUTS, select_files
 from .manifest import label_order_of
 
@@ -58,7 +58,7 @@ def _picture(out: PathArg, extensions: Sequence[str], what: str) -> Path:
     """``out`` as the file a picture is written to, whose extension names its format: a folder,
     or a name without one of ``extensions`` (lower case, with the dot), is refused before any
     work."""
-    target = _as_path(out)
+    target = as_path(out)
     if target.is_dir():
         raise ValueError(f"{target} is a folder; name the {what} file to write, such as {target / 'out.png'}")
     if target.suffix.lower() not in extensions:
