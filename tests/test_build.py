@@ -857,6 +857,41 @@ def test_workers_are_not_forked_beside_other_threads():
         other.join()
 
 
+UNGUARDED_WITH_A_THREAD = """
+import sys, threading
+from imagenet32.build import build
+
+threading.Thread(target=threading.Event().wait, daemon=True).start()
+build(sys.argv[1], None, sys.argv[2], sys.argv[3], sizes=[8], workers=2, progress=False)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="elsewhere workers are always spawned")
+def test_an_unguarded_script_is_told_to_guard_its_build(tmp_path):
+    """Workers not forked import the main module: a script without the main guard ran a build in
+    each worker, and the build said only that a worker had died."""
+    train, devkit = big_tree(tmp_path, count=6)
+    script = tmp_path / "unguarded.py"
+    script.write_text(UNGUARDED_WITH_A_THREAD)
+    result = subprocess.run([sys.executable, str(script), str(train), str(devkit), str(tmp_path / "out")],
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode != 0
+    assert "build() was called while a worker process imported the main module" in result.stderr
+    assert "a worker process died" in result.stderr and "keep its build under 'if __name__" in result.stderr
+
+
+def test_workers_leave_ctrl_c_to_the_build(monkeypatch):
+    """Ctrl-C reaches the whole process group: idle workers printed a traceback each."""
+    build_module = sys.modules["imagenet32.build"]  # the module (the package exports the function)
+    monkeypatch.setattr(build_module, "_pool_worker", None)
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        build_module._pool_start(None)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_builds_from_threads_of_one_process(tmp_path):
     """Builds run from threads at once each finish, with the same files."""
     train, devkit = big_tree(tmp_path, count=60)

@@ -32,6 +32,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -358,6 +359,7 @@ _pool_worker: _Worker | None = None  # a worker process's
 def _pool_start(job: _Job) -> None:
     global _pool_worker
     _pool_worker = _Worker(job)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle: it stops the pool
     threading.Thread(target=_exit_with_build, daemon=True).start()
 
 
@@ -426,14 +428,18 @@ def _run_tasks(job: _Job, tasks: list[tuple[str, int, int]], workers: int) -> It
         for task in tasks:
             yield worker.work(task)
         return
-    context = multiprocessing.get_context(_start_method())
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_pool_start, initargs=(job,))
+    method = _start_method()
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_pool_start,
+                               initargs=(job,))
     try:
         for done in as_completed([pool.submit(_pool_work, task) for task in tasks]):
             yield done.result()
     except BrokenProcessPool:  # a pool of processes would wait for its lost task for ever
+        imported = "" if method == "fork" else (
+            f"; workers here are started by {method} and import the main module, so a script must keep its build "
+            "under 'if __name__ == \"__main__\":'")
         raise BuildError("a worker process died (killed, or crashed on a file): the rows finished before it are "
-                         "kept, run the same build with --resume to go on") from None
+                         f"kept, run the same build with --resume to go on{imported}") from None
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -836,6 +842,9 @@ def build(
     progress: bool = True,
 ) -> BuildReport:
     """Build the Downsampled ImageNet datasets; see the module docstring and the README."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise BuildError("build() was called while a worker process imported the main module (workers not forked "
+                         "import it): keep the build under 'if __name__ == \"__main__\":'")
     started = time.monotonic()
     sizes = _check_options(sizes, format, labels, seed, workers)
     seed, workers = int(seed), None if workers is None else int(workers)
