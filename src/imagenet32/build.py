@@ -675,7 +675,7 @@ def _check_options(sizes: object, fmt: str, labels: str, seed: object, workers: 
     """The options checked; returns the sizes, as sorted ints."""
     largest = formats.MAX_IMAGE_SIZE
     if isinstance(sizes, (np.ndarray, set, frozenset)):
-        sizes = sorted(sizes.tolist() if isinstance(sizes, np.ndarray) else sizes, key=str)
+        sizes = sizes.tolist() if isinstance(sizes, np.ndarray) else list(sizes)
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
         raise BuildError(f"sizes must be a list of sizes, such as [8, 16, 32, 64], not {sizes!r}")
     whole = [_whole(s) for s in sizes]
@@ -868,19 +868,18 @@ def build(
     if kit.num_classes > formats.NUM_CLASSES:
         raise BuildError(f"--devkit: {kit.num_classes} classes in {kit.source}; the datasets' labels are "
                          f"1..{formats.NUM_CLASSES}")
-    out = Path(out)
     work = out / WORK_DIR
     _check_out(out, {"--train": train, "--val": val})
-    options = _Options(str(Path(train).resolve()) if train else "", str(Path(val).resolve()) if val else "",
-                       [str(Path(p).resolve()) for p in devkit_paths], list(sizes), filters, format, str(rel), labels,
+    options = _Options(str(train.resolve()) if train else "", str(val.resolve()) if val else "",
+                       [str(p.resolve()) for p in devkit_paths], list(sizes), filters, format, str(rel), labels,
                        seed)
     state = _check_state(out, resume)
 
     scanned = {}
     if train is not None:
-        scanned["train"] = (Path(train), *scan_train(Path(train), kit))
+        scanned["train"] = (train, *scan_train(train, kit))
     if val is not None:
-        scanned["val"] = (Path(val), *scan_val(Path(val), kit))
+        scanned["val"] = (val, *scan_val(val, kit))
     plan = {"tool": __version__, "options": asdict(options),
             "inputs": {name: _digest(_path_list(paths), lab) for name, (_, paths, lab) in scanned.items()}}
     if state == "new":

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .devkit import Devkit, DevkitError
+from .devkit import ORDER_NAMES, Devkit, DevkitError
 from .formats import (
     NUM_CLASSES,
     TRAIN_BATCHES,
@@ -242,7 +242,7 @@ def _split_lines(split: str, files: list[FileSummary], kit: Devkit | None) -> li
     manifests = sorted({str(f.recorded.manifest) for f in files if f.recorded is not None})
     orders = {f.label_order for f in files}
     order = "sorted" if orders == {"sorted"} else "devkit"
-    what = {"devkit": "1-based devkit IDs, map_clsloc.txt order", "sorted": f"1-based {_ORDER_NAMES['sorted']} IDs"}
+    what = {"devkit": "1-based devkit IDs, map_clsloc.txt order", "sorted": f"1-based {ORDER_NAMES['sorted']} IDs"}
     if len(orders) > 1:
         lines.append(f"  labels {labels.min()}..{labels.max()}: MIXED: devkit IDs in some files, sorted-WNID IDs "
                      f"in others ({', '.join(manifests)})")
@@ -267,15 +267,12 @@ def _split_lines(split: str, files: list[FileSummary], kit: Devkit | None) -> li
     return lines
 
 
-_ORDER_NAMES = {"devkit": "devkit", "sorted": "sorted-WNID"}
-
-
 def _val_order(labels: np.ndarray, kit: Devkit, order: str) -> str:
     """Whether val rows follow the devkit's ground truth, and in which label order (the
     files' own, ``order``, or the other)."""
     truth = np.array([kit.val_labels.get(i, 0) for i in range(1, len(labels) + 1)])
     if np.array_equal(labels, kit.relabel("devkit", order)[truth]):
-        return f"val rows match the devkit's ground truth row by row, in {_ORDER_NAMES[order]} order"
+        return f"val rows match the devkit's ground truth row by row, in {ORDER_NAMES[order]} order"
     if order == "devkit" and np.array_equal(labels, kit.to_sorted(truth)):
         return "val rows match the ground truth in SORTED-WNID order, not the format's devkit order"
     if order == "sorted" and np.array_equal(labels, truth):

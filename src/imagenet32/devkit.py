@@ -32,11 +32,12 @@ import numpy as np
 
 from . import matfile
 
-__all__ = ["LABEL_ORDERS", "Devkit", "DevkitError", "is_wnid", "load_devkit", "val_number"]
+__all__ = ["LABEL_ORDERS", "ORDER_NAMES", "Devkit", "DevkitError", "is_wnid", "load_devkit", "val_number"]
 
 # The two orders of class IDs: the devkit's (map_clsloc.txt, meta.mat; the published files')
 # and sorted WNIDs (torchvision's ImageFolder, Kaggle's).
 LABEL_ORDERS = ("devkit", "sorted")
+ORDER_NAMES = {"devkit": "devkit", "sorted": "sorted-WNID"}  # as messages name them
 
 CLASS_MAP = "map_clsloc.txt"
 GROUND_TRUTHS = ("ILSVRC2012_validation_ground_truth.txt", "ILSVRC2015_clsloc_validation_ground_truth.txt")

@@ -46,6 +46,8 @@ def _is_digest(value: Any) -> bool:
 
 def _parse(data: bytes) -> tuple[str, dict[str, str]] | None:
     """(label order, {file: sha256}) of an imagenet32 manifest; None for anything else."""
+    if len(data) > _MAX_BYTES:  # read one byte past the limit: larger than any manifest
+        return None
     try:
         content = json.loads(data)
     except (ValueError, RecursionError):
@@ -71,11 +73,9 @@ def _on_disk(path: str, _mtime_ns: int, _size: int) -> tuple[str, dict[str, str]
 @lru_cache(maxsize=16)
 def _in_zip(archive: str, member: str, _mtime_ns: int, _size: int) -> tuple[str, dict[str, str]] | None:
     try:
-        with zipfile.ZipFile(archive) as z:
-            if z.getinfo(member).file_size > _MAX_BYTES:
-                return None
         with DataFile(Path(archive), member).open() as stream:  # the readers' checks of a member
             return _parse(stream.read(_MAX_BYTES + 1))
+    # No such member, or a damaged zip: no manifest.
     except (KeyError, FormatError, OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, RuntimeError):
         return None
 

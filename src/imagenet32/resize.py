@@ -109,14 +109,8 @@ def _size(size: SizeArg) -> tuple[int, int]:
     return w, h
 
 
-def _box(box: BoxArg | None, width: int, height: int, rel: Release,
-         reducing: bool = False) -> tuple[float, float, float, float]:
-    """The box as floats, checked as Pillow checks it. ``reducing``: a reducing gap may apply,
-    when Pillow checks the box's far edges only against the reduced image (the core does)."""
-    if box is None:
-        return (0.0, 0.0, float(width), float(height))
-    if not rel.has_box:
-        raise ValueError(f"Pillow {rel} had no box argument (it appeared in 4.3)")
+def _four_numbers(box: Any) -> tuple[float, float, float, float]:
+    """A box's (x0, y0, x1, y1) as floats: four finite real numbers, else a clear error."""
     try:
         if isinstance(box, (str, bytes)) or len(box) != 4 or not all(isinstance(v, numbers.Real) for v in box):
             raise TypeError
@@ -125,6 +119,18 @@ def _box(box: BoxArg | None, width: int, height: int, rel: Release,
         raise TypeError(f"box must be 4 numbers (x0, y0, x1, y1), not {box!r}") from None
     if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
         raise ValueError(f"box must be finite numbers, got {box!r}")
+    return x0, y0, x1, y1
+
+
+def _box(box: BoxArg | None, width: int, height: int, rel: Release,
+         reducing: bool = False) -> tuple[float, float, float, float]:
+    """The box as floats, checked as Pillow checks it. ``reducing``: a reducing gap may apply,
+    when Pillow checks the box's far edges only against the reduced image (the core does)."""
+    if box is None:
+        return (0.0, 0.0, float(width), float(height))
+    if not rel.has_box:
+        raise ValueError(f"Pillow {rel} had no box argument (it appeared in 4.3)")
+    x0, y0, x1, y1 = _four_numbers(box)
     # Pillow checks the box as 32-bit floats, in this order.
     f0, g0, f1, g1 = (float(np.float32(v)) for v in (x0, y0, x1, y1))
     if f0 < 0 or g0 < 0:
@@ -564,18 +570,12 @@ def _crop(image: np.ndarray, box: Any) -> np.ndarray:
     height, width = pixels.shape[:2]
     if box is None:
         return np.array(pixels)
-    try:
-        if isinstance(box, (str, bytes)) or len(box) != 4 or not all(isinstance(v, numbers.Real) for v in box):
-            raise TypeError
-    except TypeError:
-        raise TypeError(f"box must be 4 numbers (x0, y0, x1, y1), not {box!r}") from None
-    if not all(math.isfinite(v) for v in box):
-        raise ValueError(f"box must be finite numbers, got {box!r}")
-    if box[2] < box[0]:
+    left, top, right, bottom = _four_numbers(box)
+    if right < left:
         raise ValueError(f"box: coordinate 'right' is less than 'left': {box!r}")
-    if box[3] < box[1]:
+    if bottom < top:
         raise ValueError(f"box: coordinate 'lower' is less than 'upper': {box!r}")
-    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    x0, y0, x1, y1 = (round(v) for v in (left, top, right, bottom))
     _check_memory(width, height, [(x1 - x0, y1 - y0)], pixels.itemsize * math.prod(pixels.shape[2:]))
     out = np.zeros((y1 - y0, x1 - x0, *pixels.shape[2:]), pixels.dtype)
     left, top, right, bottom = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .formats import NUM_CLASSES, FormatError, PathArg, as_path, find_data_files, read_batch
+from .devkit import ORDER_NAMES
+from .formats import NUM_CLASSES, DataFile, FormatError, PathArg, as_path, find_data_files, read_batch
 from .load import LAYOUTS, select_files
 from .manifest import label_order_of
 
@@ -148,9 +149,12 @@ def save_grid(
 
 def class_counts(path: PathArg | Sequence[PathArg], *, split: str | None = None, size: int | None = None) -> np.ndarray:
     """Images per class of a split: ``counts[k]`` for label ``k + 1`` as the files hold it (1000 values)."""
-    split = _split_of(path, split, size)
+    return _counts(select_files(path, _split_of(path, split, size), size=size, require_all=False))
+
+
+def _counts(files: Sequence[DataFile]) -> np.ndarray:
     counts = np.zeros(NUM_CLASSES, np.int64)
-    for source in select_files(path, split, size=size, require_all=False):
+    for source in files:
         counts += np.bincount(read_batch(source).labels - 1, minlength=NUM_CLASSES)
     return counts
 
@@ -171,15 +175,14 @@ def save_histogram(
     # A Figure without pyplot draws off screen and leaves the user's backend alone.
     figure = Figure(figsize=(12, 4.5), dpi=100, layout="constrained")
     split = _split_of(path, split, size)
-    counts = class_counts(path, split=split, size=size)
-    order = label_order_of(select_files(path, split, size=size, require_all=False))
+    files = select_files(path, split, size=size, require_all=False)
+    counts, order = _counts(files), label_order_of(files)
     heights = np.sort(counts) if sort else counts
     axes = figure.subplots()
     # One filled outline of 1000 unit-wide bars: the look of bar(), without 1000 patches.
     axes.stairs(heights, np.arange(NUM_CLASSES + 1) + 0.5, fill=True, color="darkblue")
     axes.set_xlim(0.5, NUM_CLASSES + 0.5)
-    ids = "devkit ID" if order == "devkit" else "sorted-WNID ID"
-    axes.set_xlabel("classes, by images (ascending)" if sort else f"class ({ids})")
+    axes.set_xlabel("classes, by images (ascending)" if sort else f"class ({ORDER_NAMES[order]} ID)")
     axes.set_ylabel("images")
     present = counts[counts > 0]
     summary = f"{counts.sum():,} images, {present.size} classes"
