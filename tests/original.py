@@ -4,7 +4,7 @@ Pillow 4.1's CMYK formula when reproducing 4.1), a separate BOX resize per size
 (the installed Pillow for 13.0, with any filter; the spec model validated on
 real Pillow 4.1.1 outputs for 4.1), a PNG round trip, channel planes; then batches and np.mean.
 It shares no code with imagenet32 except the order rule it must follow: class
-folders in devkit-ID order, names sorted, shuffled with
+folders in sorted-WNID order, names sorted, shuffled with
 numpy.random.default_rng(seed).permutation; validation files in name order.
 """
 
@@ -81,7 +81,8 @@ def original_datasets(train: Path, val: Path, devkit: Path, sizes: list[int], pi
     if sorted_labels:
         relabel = {i + 1: sorted(wnids).index(w) + 1 for i, w in enumerate(wnids)}
     files, labels = [], []
-    for ident, wnid in enumerate(wnids, 1):
+    for wnid in sorted(wnids):
+        ident = wnids.index(wnid) + 1
         names = sorted(n for n in os.listdir(train / wnid) if not n.startswith("."))
         files += [train / wnid / n for n in names]
         labels += [ident] * len(names)

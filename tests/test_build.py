@@ -621,7 +621,7 @@ def test_setup_errors_come_before_any_work(tree, tmp_path):
         build(tree.train, tree.val, tree.devkit, None, progress=False)
     (tmp_path / "empty_kit").mkdir()
     (tmp_path / "empty_kit" / "map_clsloc.txt").write_text("")
-    with pytest.raises(BuildError, match="no classes \\(an empty class map\\)"):
+    with pytest.raises(BuildError, match="map_clsloc.txt: empty"):
         build(tree.train, None, tmp_path / "empty_kit", out, progress=False)
     assert not out.exists()
     sub = tree.train / "n01440764" / "more"
@@ -1051,3 +1051,49 @@ def test_installed_command_runs_the_demo(tmp_path):
     assert (tmp_path / "demo" / "preview.png").exists()
     with Image.open(tmp_path / "demo" / "preview.png") as im:
         assert im.size[0] > 100
+
+
+def test_a_link_loop_and_a_file_too_large_to_hold_are_skipped(tmp_path, monkeypatch):
+    """A link to itself stopped the scan with a raw OSError; a 200 GB file (sparse here) was read
+    whole, and the build died of a MemoryError. Files over 1 GiB are left to Pillow, which reads
+    only what it needs (the original procedure's verdict), with the same pixels."""
+    import imagenet32.decode as decode_module
+
+    train, devkit = big_tree(tmp_path, count=9)
+    reference = tmp_path / "reference"
+    build(train, None, devkit, reference, sizes=[8], workers=1, progress=False)
+    folder = train / "n01440764"
+    os.symlink("loop.JPEG", folder / "loop.JPEG")
+    with open(folder / "huge.JPEG", "wb") as f:
+        f.truncate(200 << 30)
+    out = tmp_path / "out"
+    assert build(train, None, devkit, out, sizes=[8], workers=1, progress=False).counts == {"train": 9}
+    with open(out / "skipped.csv", "rb") as f:
+        lines = sorted(f.read().splitlines()[1:])
+    assert lines == [b"train," + os.fsencode(folder / "huge.JPEG") + b",not an image Pillow can read",
+                     b"train," + os.fsencode(folder / "loop.JPEG") + b",cannot read: Too many levels of symbolic links"]
+    (folder / "huge.JPEG").unlink()
+    (folder / "loop.JPEG").unlink()
+    monkeypatch.setattr(decode_module, "_MAX_READ", 100)  # every image is "too large" now
+    build(train, None, devkit, tmp_path / "by-pillow", sizes=[8], workers=1, progress=False)
+    assert (json.loads((tmp_path / "by-pillow" / "manifest.json").read_text())["sha256"] ==
+            json.loads((reference / "manifest.json").read_text())["sha256"])
+
+
+def test_the_train_order_does_not_depend_on_the_class_map_file(tmp_path):
+    """Class folders were taken in the class map's order before the seeded shuffle, so Kaggle's
+    synset mapping (sorted) and map_clsloc.txt (devkit order) gave the same rows in other orders."""
+    train = tmp_path / "train"
+    wnids = ["n00000003", "n00000001", "n00000002"]  # devkit order, not sorted
+    rng = np.random.default_rng(5)
+    for i in range(12):
+        (train / wnids[i % 3]).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)).save(train / wnids[i % 3] / f"{i}.png")
+    (tmp_path / "map_clsloc.txt").write_text("".join(f"{w} {i} c{i}\n" for i, w in enumerate(wnids, 1)))
+    (tmp_path / "LOC_synset_mapping.txt").write_text("".join(f"{w} c\n" for w in sorted(wnids)))
+    for name in ("map_clsloc.txt", "LOC_synset_mapping.txt"):
+        build(train, None, tmp_path / name, tmp_path / name.split(".")[0], sizes=[8], labels="sorted", workers=1,
+              progress=False)
+    ours, kaggle = (json.loads((tmp_path / out / "manifest.json").read_text())["sha256"]
+                    for out in ("map_clsloc", "LOC_synset_mapping"))
+    assert ours == kaggle

@@ -34,7 +34,8 @@ def test_real_metadata_files():
 def write_kit(folder: Path, wnids: list[str], truth: list[int]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "map_clsloc.txt").write_text("".join(f"{w} {i} name_{i}\n" for i, w in enumerate(wnids, 1)))
-    (folder / "ILSVRC2012_validation_ground_truth.txt").write_text("".join(f"{t}\n" for t in truth))
+    if truth:  # an empty file is an error (test_empty_and_odd_files)
+        (folder / "ILSVRC2012_validation_ground_truth.txt").write_text("".join(f"{t}\n" for t in truth))
 
 
 wnid_lists = st.lists(st.integers(0, 99999999).map(lambda n: f"n{n:08d}"), min_size=1, max_size=30, unique=True)
@@ -75,7 +76,6 @@ def test_archive_with_meta_mat(tmp_path):
 
 def test_kaggle_files(tmp_path):
     write_kit(tmp_path / "kit", ["n00000002", "n00000001"], [])
-    (tmp_path / "kit" / "ILSVRC2012_validation_ground_truth.txt").unlink()
     (tmp_path / "LOC_val_solution.csv").write_text(
         "ImageId,PredictionString\nILSVRC2012_val_00000002,n00000001 1 2 3 4\nILSVRC2012_val_00000001,n00000002 5 6 7 8\n")
     kit = load_devkit(tmp_path / "kit", tmp_path / "LOC_val_solution.csv")
@@ -235,3 +235,123 @@ def test_a_ground_truth_a_line_off_from_the_official_one_is_an_error(tmp_path):
         else:
             with pytest.raises(DevkitError, match=f"{lines} lines, where ILSVRC2012's has 50000"):
                 load_devkit(tmp_path)
+
+
+def test_a_ground_truth_needs_devkit_ids(tmp_path):
+    """Its lines are devkit IDs: beside Kaggle's synset mapping alone (sorted-WNID order) they
+    were taken as sorted IDs and written unchanged (490 where 66 was right)."""
+    (tmp_path / "LOC_synset_mapping.txt").write_text("n00000001 a\nn00000002 b\n")
+    (tmp_path / "ILSVRC2012_validation_ground_truth.txt").write_text("2\n1\n")
+    with pytest.raises(DevkitError, match="holds devkit IDs, which LOC_synset_mapping.txt .* does not give"):
+        load_devkit(tmp_path)
+    (tmp_path / "map_clsloc.txt").write_text("n00000002 1 b\nn00000001 2 a\n")
+    kit = load_devkit(tmp_path)
+    assert kit.val_labels == {1: 2, 2: 1} and kit.has_devkit_ids
+
+
+def test_folders_are_searched_through_links_and_unreadable_ones_are_named(tmp_path, monkeypatch):
+    write_kit(tmp_path / "real", ["n00000001", "n00000002"], [2, 1])
+    (tmp_path / "kit").mkdir()
+    (tmp_path / "kit" / "data").symlink_to(tmp_path / "real", target_is_directory=True)
+    (tmp_path / "real" / "loop").symlink_to(tmp_path / "kit", target_is_directory=True)  # walked once
+    assert load_devkit(tmp_path / "kit").val_labels == {1: 2, 2: 1}
+    scandir = os.scandir
+
+    def refusing(path="."):
+        if Path(path).name == "data":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    with pytest.raises(DevkitError, match="data: cannot look inside .Permission denied"):
+        load_devkit(tmp_path / "kit")
+
+
+def test_empty_and_odd_files(tmp_path):
+    """Old Macs' CR line ends (the class map was one class named by the rest of the file); an
+    empty file (a devkit of no classes, or no val labels, and a later error about something else);
+    a long bad line (quoted whole: a message of 244,725 characters)."""
+    (tmp_path / "map_clsloc.txt").write_bytes(b"n00000001 1 a\rn00000002 2 b c\r")
+    (tmp_path / "ILSVRC2012_validation_ground_truth.txt").write_bytes(b"2\r1\r")
+    kit = load_devkit(tmp_path)
+    assert kit.wnids == ("n00000001", "n00000002") and kit.names == ("a", "b c") and kit.val_labels == {1: 2, 2: 1}
+    (tmp_path / "ILSVRC2012_validation_ground_truth.txt").write_text("1 " * 100_000)
+    with pytest.raises(DevkitError, match=r"ground_truth.txt:1: expected a class ID 1..2, got '1 1 [1 ]*'\.\.\. "
+                                          r"\(200000 characters\)$"):
+        load_devkit(tmp_path)
+    for name in ("ILSVRC2012_validation_ground_truth.txt", "map_clsloc.txt"):
+        (tmp_path / name).write_text("\n\n")
+        with pytest.raises(DevkitError, match=f"{name}: empty"):
+            load_devkit(tmp_path)
+    (tmp_path / "LOC_synset_mapping.txt").write_text("")
+    with pytest.raises(DevkitError, match="LOC_synset_mapping.txt: empty"):
+        load_devkit(tmp_path / "LOC_synset_mapping.txt")
+    (tmp_path / "LOC_val_solution.csv").write_text("ImageId,PredictionString\n")
+    write_kit(tmp_path / "kit", ["n00000001", "n00000002"], [])
+    with pytest.raises(DevkitError, match="LOC_val_solution.csv: no images"):
+        load_devkit(tmp_path / "kit", tmp_path / "LOC_val_solution.csv")
+
+
+def test_inconsistent_labels_are_errors(tmp_path):
+    write_kit(tmp_path / "kit", ["n00000001", "n00000002"], [])
+    solution = tmp_path / "LOC_val_solution.csv"
+    solution.write_text("ImageId,PredictionString\nILSVRC2012_val_00000001,n00000001 1 2 3 4 n00000002 5 6 7 8\n")
+    with pytest.raises(DevkitError, match="csv:2: boxes of two classes .n00000001 and n00000002"):
+        load_devkit(tmp_path / "kit", solution)
+    solution.write_text("ImageId,PredictionString\nILSVRC2012_val_00000001,n00000001 1 2 3 4 n00000001 5 6 7 8\n"
+                        "ILSVRC2012_val_00000002,n00000009 1 2 3 4\n")
+    with pytest.raises(DevkitError, match="csv:3: n00000009 is not in the class map"):
+        load_devkit(tmp_path / "kit", solution)
+    write_kit(tmp_path / "kit", ["n00000001", "n00000002"], [1, 2])
+    index = tmp_path / "val.txt"
+    index.write_text("ILSVRC2012_val_00000001 1\nILSVRC2012_val_00000002 1\n")
+    with pytest.raises(DevkitError, match="val.txt:2: ground-truth line 1 given to a second image .line 1 too"):
+        load_devkit(tmp_path / "kit", index)
+    index.write_text("ILSVRC2012_val_00000001 2\nILSVRC2012_val_00000002 3\n")
+    with pytest.raises(DevkitError, match="val.txt:2: index 3 is outside the ground truth's 2 lines"):
+        load_devkit(tmp_path / "kit", index)
+    index.write_text("ILSVRC2012_val_00000001 2\nILSVRC2012_val_00000002 1\n")
+    assert load_devkit(tmp_path / "kit", index).val_labels == {1: 2, 2: 1}
+    write_kit(tmp_path / "long", ["n00000001"], [1] * 60_000)  # past 55,000 it was taken as given
+    with pytest.raises(DevkitError, match="60000 lines, where ILSVRC2012's has 50000"):
+        load_devkit(tmp_path / "long")
+
+
+def test_two_sources_of_one_thing_are_an_error(tmp_path):
+    """Across several paths the first copy of a file was taken unsaid, and an ILSVRC2012 ground
+    truth anywhere won over an ILSVRC2015 one given by name."""
+    write_kit(tmp_path / "a", ["n00000001", "n00000002"], [1, 2])
+    write_kit(tmp_path / "b", ["n00000001", "n00000002"], [2, 1])
+    with pytest.raises(DevkitError, match="two different ILSVRC2012_validation_ground_truth.txt"):
+        load_devkit(tmp_path / "a", tmp_path / "b")
+    truth = tmp_path / "a" / "ILSVRC2012_validation_ground_truth.txt"
+    assert load_devkit(tmp_path / "a", truth).val_labels == {1: 1, 2: 2}  # the same file twice is one
+    other = tmp_path / "ILSVRC2015_clsloc_validation_ground_truth.txt"
+    other.write_text("2\n1\n")
+    with pytest.raises(DevkitError, match="two ground truths"):
+        load_devkit(tmp_path / "a", other)
+    truth.unlink()
+    assert load_devkit(tmp_path / "a", other).val_labels == {1: 2, 2: 1}
+
+
+def test_archives_of_every_compression_and_with_links(tmp_path):
+    kit = {"map_clsloc.txt": b"n00000001 1 a\nn00000002 2 b\n", "ILSVRC2012_validation_ground_truth.txt": b"2\n1\n"}
+    for name, mode in (("kit.TAR.GZ", "w:gz"), ("kit.tar.bz2", "w:bz2"), ("kit.tar.xz", "w:xz"), ("kit.tar", "w")):
+        with tarfile.open(tmp_path / name, mode) as tar:
+            for member, content in kit.items():
+                info = tarfile.TarInfo(f"top/store/{member}")
+                info.size = len(content)
+                tar.addfile(info, io.BytesIO(content))
+                link = tarfile.TarInfo(f"top/data/{member}")  # the devkit's names link to the stored files
+                link.type, link.linkname = tarfile.SYMTYPE, f"../store/{member}"
+                if name == "kit.tar":  # one archive holds only the links, to files it does not hold
+                    tar.addfile(link)
+        if name != "kit.tar":
+            assert load_devkit(tmp_path / name).val_labels == {1: 2, 2: 1}, name
+    with tarfile.open(tmp_path / "links.tar", "w") as tar:
+        for member in kit:
+            link = tarfile.TarInfo(f"data/{member}")
+            link.type, link.linkname = tarfile.SYMTYPE, f"../elsewhere/{member}"
+            tar.addfile(link)
+    with pytest.raises(DevkitError, match="links to '../elsewhere/.*', not in the archive"):
+        load_devkit(tmp_path / "links.tar")

@@ -108,13 +108,21 @@ def _visible(folder: Path) -> tuple[list[str], list[str]]:
         entries = sorted((e for e in os.scandir(folder) if not e.name.startswith(".")), key=lambda e: e.name)
     except OSError as error:
         raise BuildError(f"{folder}: cannot list ({error.strerror or error})") from None
-    folders = [e.name for e in entries if e.is_dir()]
-    return folders, [e.name for e in entries if not e.is_dir()]
+    folders = [e.name for e in entries if _is_folder(e)]
+    return folders, [e.name for e in entries if not _is_folder(e)]
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    """A folder, or a link to one; a link that cannot be followed (a loop) is not."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def scan_train(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
-    """Relative paths of the train files (class folders in devkit order, names
-    sorted) and their devkit IDs."""
+    """Relative paths of the train files (class folders in sorted-WNID order, whatever class
+    map named them, names sorted) and their devkit IDs."""
     if not root.is_dir():
         raise BuildError(f"--train {root}: not a folder")
     names, files = _visible(root)
@@ -135,7 +143,8 @@ def scan_train(root: Path, devkit: Devkit) -> tuple[list[str], np.ndarray]:
         )
     paths: list[str] = []
     labels: list[int] = []
-    for ident, wnid in enumerate(devkit.wnids, 1):
+    for wnid in sorted(devkit.wnids):
+        ident = devkit.devkit_id(wnid)
         inside, names = _visible(root / wnid)
         if inside:
             raise BuildError(f"--train {root}: {wnid}/{inside[0]} is a folder; class folders hold image files only")
@@ -954,7 +963,8 @@ def build(
             "filters": filters,
             "resample": ", ".join(f.upper() for f in filters),
             "seed": seed,
-            "train_order": "shuffled with numpy.random.default_rng(seed).permutation",
+            "train_order": "class folders in sorted-WNID order, file names sorted, shuffled with "
+                           "numpy.random.default_rng(seed).permutation",
             "val_order": "file-name order",
             "files": [p.relative_to(out).as_posix() for p in files],  # "/" on every system, as the readers look
             "sha256": {p.relative_to(out).as_posix(): digest for p, digest in digests.items()},

@@ -58,12 +58,13 @@ def cmyk_to_rgb(cmyk: np.ndarray, release: Release) -> np.ndarray:
     return np.clip(nk - ((t + (t >> 8)) >> 8), 0, 255).astype(np.uint8)
 
 
-def _pillow_rgb(data: bytes, release: Release) -> Decoded:
+def _pillow_rgb(source: bytes | str | Path, release: Release) -> Decoded:
+    """Pillow's RGB pixels of a file's bytes, or of a file too large to hold (Pillow reads what it needs)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow's notes on odd metadata; the pixels decide
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as im:
+            with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
                 im.load()
                 mode = im.mode
                 if mode == "CMYK":
@@ -94,8 +95,14 @@ class Scratch:
         return self._buffer[:nbytes]
 
 
-def _read(path: str | Path) -> bytes:
-    """The file's bytes, with fewer layers than Path.read_bytes (a build reads a million files)."""
+# Larger files are left to Pillow, which reads only what it needs of them: a file of 100 GB
+# (a disk image, say) in a class folder was read whole, and the build died of a MemoryError.
+_MAX_READ = 1 << 30
+
+
+def _read(path: str | Path) -> bytes | None:
+    """The file's bytes, with fewer layers than Path.read_bytes (a build reads a million files);
+    None for a file larger than _MAX_READ."""
     # Binary (no newline translation on Windows); non-blocking, so that a FIFO is refused, not waited on.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
     try:
@@ -103,8 +110,10 @@ def _read(path: str | Path) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise DecodeError("not a regular file")
         size = info.st_size
+        if size > _MAX_READ:
+            return None
         data = os.read(fd, size + 1)
-        if len(data) != size:  # a short read (over 2 GiB) or a file that changed: read to the end
+        if len(data) != size:  # a file that changed while read: read to the end
             data += b"".join(iter(lambda: os.read(fd, 1 << 24), b""))
         return data
     finally:
@@ -209,6 +218,8 @@ def decode_rgb(path: str | Path, release: Release, scratch: Scratch | None = Non
         data = _read(path)
     except OSError as error:
         raise DecodeError(f"cannot read: {error.strerror or error}") from None
+    if data is None:
+        return _pillow_rgb(path, release)
     if not data:
         raise DecodeError("empty file")
     if simplejpeg is not None and data.startswith(_JPEG_MAGIC):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import struct
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ _CELL, _STRUCT, _CHAR = 1, 2, 4
 _NUMERIC_CLASSES = set(range(6, 16))
 _MAX_NESTING = 64  # arrays and compressed elements within one another
 _MAX_INFLATED = 64 << 20  # bytes a file's compressed elements may inflate to (meta.mat's: about 1 MB)
+_MAX_VALUES = 1 << 17  # arrays a file may hold (meta.mat: about 9,000); each becomes a Python object
 _COMPLEX_FLAG = 0x0800
 
 
@@ -31,16 +33,22 @@ class MatFileError(ValueError):
     """The bytes are not a MAT-file this reader understands."""
 
 
+class _Budget:
+    """What the rest of a file may still make: bytes inflated, arrays read. Shared by the
+    readers of its nested elements, so that nesting cannot multiply it."""
+
+    def __init__(self) -> None:
+        self.inflatable = _MAX_INFLATED
+        self.values = _MAX_VALUES
+
+
 class _Reader:
-    def __init__(self, data: bytes | memoryview, order: str, depth: int = 0,
-                 inflatable: list[int] | None = None) -> None:
+    def __init__(self, data: bytes | memoryview, order: str, depth: int = 0, budget: _Budget | None = None) -> None:
         self.data = memoryview(data)  # elements are views of it: nesting copies nothing
         self.pos = 0
         self.order = order
         self.depth = depth
-        # The bytes all compressed elements of the file may still inflate to, shared by the
-        # readers of its nested elements: nesting cannot multiply it.
-        self.inflatable = [_MAX_INFLATED] if inflatable is None else inflatable
+        self.budget = _Budget() if budget is None else budget
 
     def done(self) -> bool:
         return self.pos >= len(self.data)
@@ -86,26 +94,30 @@ class _Reader:
             raise MatFileError("numeric data of a partial element")
         return np.frombuffer(payload, dtype=dtype).astype(dtype.newbyteorder("="))
 
-    def value(self) -> tuple[str, Any]:
-        """The next variable (or sub-array): its name and value."""
+    def value(self, only: frozenset[str] | None = None) -> tuple[str, Any]:
+        """The next variable (or sub-array): its name and value; a variable whose name is not
+        in ``only`` (when given) is passed over unread, as _SKIPPED."""
         kind, payload = self.element()
         if self.depth > _MAX_NESTING:
             raise MatFileError("arrays nested too deeply")
+        self.budget.values -= 1
+        if self.budget.values < 0:
+            raise MatFileError(f"more than {_MAX_VALUES} arrays")
         if kind == _COMPRESSED:
             inflater = zlib.decompressobj()
             try:
-                inner = inflater.decompress(payload, max(1, self.inflatable[0]))
+                inner = inflater.decompress(payload, max(1, self.budget.inflatable))
             except zlib.error as error:
                 raise MatFileError(f"bad compressed element ({error})") from None
-            self.inflatable[0] -= len(inner)
-            if inflater.unconsumed_tail or self.inflatable[0] < 0:
+            self.budget.inflatable -= len(inner)
+            if inflater.unconsumed_tail or self.budget.inflatable < 0:
                 raise MatFileError(f"compressed elements inflating past {_MAX_INFLATED >> 20} MB in all")
-            return _Reader(inner, self.order, self.depth + 1, self.inflatable).value()
+            return _Reader(inner, self.order, self.depth + 1, self.budget).value(only)
         if kind != _MATRIX:
             raise MatFileError(f"expected an array element, found type {kind}")
-        return _Reader(payload, self.order, self.depth + 1, self.inflatable).matrix()
+        return _Reader(payload, self.order, self.depth + 1, self.budget).matrix(only)
 
-    def matrix(self) -> tuple[str, Any]:
+    def matrix(self, only: frozenset[str] | None = None) -> tuple[str, Any]:
         if self.done():  # an empty element: an empty array
             return "", np.zeros((0, 0))
         flags = self.integers(*self.element(), "array flags")
@@ -116,6 +128,8 @@ class _Reader:
         cls = flags[0] & 0xFF
         count = math.prod(shape)
         label = str(name, "ascii", "replace")
+        if only is not None and label not in only:
+            return label, _SKIPPED
         if cls == _CHAR:
             kind, payload = self.element() if not self.done() else (_UTF8, b"")
             if kind in (_UTF8, 1, 2):
@@ -163,8 +177,12 @@ class _Reader:
         raise MatFileError(f"array class {cls} is not supported")
 
 
-def load(data: bytes) -> dict[str, Any]:
-    """The variables of a level-5 MAT-file given as bytes."""
+_SKIPPED = object()
+
+
+def load(data: bytes, only: Iterable[str] | None = None) -> dict[str, Any]:
+    """The variables of a level-5 MAT-file given as bytes; with ``only``, just those named
+    (the others are passed over unread, whatever they hold)."""
     if len(data) < 128:
         raise MatFileError("too short for a MAT-file header")
     version, marker = data[124:126], data[126:128]
@@ -174,14 +192,20 @@ def load(data: bytes) -> dict[str, Any]:
         order = ">"
     else:
         raise MatFileError("no MAT-file endian indicator (not a level-5 MAT-file)")
-    if struct.unpack(order + "H", version)[0] != 0x0100:
-        raise MatFileError("unsupported MAT-file version")
+    number = struct.unpack(order + "H", version)[0]
+    if number == 0x0200:
+        raise MatFileError("a MATLAB v7.3 (HDF5) MAT-file, which this reader does not read: save it again as v7 "
+                           "(MATLAB: save(name, '-v7'); or scipy.io.savemat)")
+    if number != 0x0100:
+        raise MatFileError(f"unsupported MAT-file version {number:#06x}")
     reader = _Reader(memoryview(data)[128:], order)
+    wanted = None if only is None else frozenset(only)
     variables = {}
     try:
         while not reader.done():
-            name, value = reader.value()
-            variables[name] = value
+            name, value = reader.value(wanted)
+            if value is not _SKIPPED:
+                variables[name] = value
     except MatFileError:
         raise
     except (ValueError, TypeError, IndexError, OverflowError, struct.error) as error:  # a damaged element
