@@ -989,7 +989,8 @@ def test_a_build_that_cannot_fit_on_the_disk_is_refused_before_any_work(tree, tm
     usage = shutil.disk_usage(tmp_path)
     monkeypatch.setattr(shutil, "disk_usage", lambda path: usage._replace(free=2 * datasets - 1))
     out = tmp_path / "a" / "b"  # not there yet: the free space is that of its nearest folder
-    expected = f"needs {2 * datasets / 1e9:.1f} GB .{datasets / 1e9:.1f} GB of datasets.*GB are free"
+    assert 5e5 < datasets < 1e6  # said in MB and kB (it said "0.0 GB")
+    expected = f"needs {2 * datasets / 1e6:.1f} MB .{datasets / 1e3:.1f} kB of datasets.* {2 * datasets / 1e6:.1f} MB are free"
     with pytest.raises(BuildError, match=expected):
         build(tree.train, tree.val, tree.devkit, out, progress=False)
     assert not (tmp_path / "a").exists()
@@ -1041,13 +1042,21 @@ def test_demo_refuses_what_it_cannot_use_and_leaves_nothing_behind(tmp_path, cap
     assert list((tmp_path / "d").iterdir()) == []  # so the same command runs again
     assert "exists and is not an empty folder" in capsys.readouterr().err
 
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(tmp_path / "d" / "datasets" / "x"))
+
+    monkeypatch.setattr(module, "build", full)  # a full disk (or a read-only folder) was a traceback
+    assert main(["demo", str(tmp_path / "d"), "--workers", "1"]) == 2
+    assert capsys.readouterr().err.endswith("datasets/x: No space left on device\n")
+    assert list((tmp_path / "d").iterdir()) == []
+
 
 def test_installed_command_runs_the_demo(tmp_path):
     command = Path(sys.executable).with_name("imagenet32")  # the installed console script
     result = subprocess.run([str(command), "demo", str(tmp_path / "demo"), "--workers", "1"], capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "train: 40 images, 1 skipped" in result.stdout
+    assert "train: 40 images, 1 skipped" in result.stdout and "val: 10 images, 0 skipped" in result.stdout
     assert (tmp_path / "demo" / "preview.png").exists()
     with Image.open(tmp_path / "demo" / "preview.png") as im:
         assert im.size[0] > 100
@@ -1067,7 +1076,8 @@ def test_a_link_loop_and_a_file_too_large_to_hold_are_skipped(tmp_path, monkeypa
     with open(folder / "huge.JPEG", "wb") as f:
         f.truncate(200 << 30)
     out = tmp_path / "out"
-    assert build(train, None, devkit, out, sizes=[8], workers=1, progress=False).counts == {"train": 9}
+    report = build(train, None, devkit, out, sizes=[8], workers=1, progress=False)
+    assert report.counts == {"train": 9} and "val: not built (no --val given)" in report.summary()
     with open(out / "skipped.csv", "rb") as f:
         lines = sorted(f.read().splitlines()[1:])
     assert lines == [b"train," + os.fsencode(folder / "huge.JPEG") + b",not an image Pillow can read",

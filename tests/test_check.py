@@ -17,6 +17,7 @@ import pytest
 
 from imagenet32.check import describe, info, verify
 from imagenet32.cli import main
+from imagenet32.formats import read_batch
 from published import Published, arrays, devkit_files, dump, write, zip_folder
 
 SIZE = 2
@@ -230,8 +231,9 @@ def test_info_with_a_devkit_names_classes_and_checks_the_val_order(complete, tmp
     code, out = run(capsys, "info", str(folder), "--devkit", str(tmp_path / "kit"), "--no-checksums")
     assert code == 0 and "sha256" not in out
     assert "val rows match the devkit's ground truth row by row, in devkit order" in out
-    most = int(np.argmax(np.bincount(p.train_labels, minlength=1001)))
-    assert f"most: {most} ({wnids[most - 1]} class_{most})" in out
+    counts = np.bincount(p.train_labels, minlength=1001)
+    most = int(np.argmax(counts))
+    assert f"most: {counts[most]:,} (class {most} ({wnids[most - 1]} class_{most}))" in out
     rank = {w: i + 1 for i, w in enumerate(sorted(wnids))}
     sorted_labels = [rank[wnids[k - 1]] for k in p.val_labels]
     dump(tmp_path / "val_data", {"data": p.val, "labels": sorted_labels})
@@ -248,6 +250,19 @@ def test_info_lists_unreadable_files(copy, capsys):
     code, out = run(capsys, "info", str(folder))
     assert code == 1 and "train: 9 files" in out
     assert "problem: " in out and "train_data_batch_2: not a readable pickle" in out
+
+
+def test_info_of_another_size_says_why_not_unreadable(complete, capsys):
+    """--size 16 on 32x32 files marked every file 'unreadable' as it went; --size 0 was taken."""
+    _, folder = complete
+    size = read_batch(folder / "val_data").size
+    assert main(["info", str(folder / "val_data"), "--size", str(size + 1)]) == 1
+    err = capsys.readouterr().err
+    assert f"images are {size}x{size}, not --size {size + 1}" in err and "unreadable" not in err
+    for bad in ("0", "-3", "x"):
+        with pytest.raises(SystemExit):
+            main(["info", str(folder), "--size", bad])
+        assert "expected a whole number of pixels, 1 or more" in capsys.readouterr().err
 
 
 def test_info_refuses_a_bad_devkit(complete, tmp_path, capsys):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import shutil
 import zipfile
 
@@ -98,11 +99,10 @@ def test_info_names_the_classes_of_sorted_files(builds, capsys):
         texts[order] = capsys.readouterr().out
     # The same classes by name, whichever IDs the files hold.
     for order, text in texts.items():
-        named = [line for line in text.splitlines() if "fewest:" in line]
+        named = [re.search(r"fewest images: [0-9,]+ \(class ([0-9]+) \((n[0-9]{8}) ", line) for line in text.splitlines()]
+        named = [match for match in named if match]
         assert len(named) == 1
-        words = named[0].split()
-        fewest = words[words.index("fewest:") + 2].lstrip("(")
-        label = int(words[words.index("fewest:") + 1])
+        label, fewest = int(named[0][1]), named[0][2]
         assert fewest == kit.wnids[kit.relabel(order, "devkit")[label] - 1]
         assert f"in {'devkit' if order == 'devkit' else 'sorted-WNID'} order" in text
     assert "1-based sorted-WNID IDs (as " in texts["sorted"] and "manifest.json records)" in texts["sorted"]

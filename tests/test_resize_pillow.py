@@ -231,6 +231,27 @@ def test_images_stored_in_several_blocks_match_pillow(mode):
         Image.core.set_block_size(old)
 
 
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "F"])
+def test_pillow_before_13_is_not_asked_for_an_arrow_export(monkeypatch, mode):
+    """Pillow 12.3 (and Pillow-SIMD 12.1, installed beside imagenet32 with --no-deps) crashes the
+    process exporting an image made by Image.fromarray: its pixels are copied there instead."""
+    import importlib
+
+    resize_module = importlib.import_module("imagenet32.resize")
+    assert [resize_module._arrow_export_works(v) for v in ("12.3.0", "12.1.1.post0", "13.0.0", "13.1.0")] == [
+        False, False, True, True]
+
+    def crash(*args, **kwargs):
+        raise AssertionError("asked for an Arrow export")
+
+    monkeypatch.setattr(resize_module, "_ARROW_EXPORT", False)
+    monkeypatch.setattr(Image.Image, "__arrow_c_array__", crash, raising=False)
+    im = pil_image(np.random.default_rng(12), mode, 75, 50)
+    expected = im.resize((16, 16), Image.Resampling.BOX)
+    got = imagenet32.resize(im, 16, pillow=INSTALLED)
+    assert (got.mode, got.size, got.tobytes()) == (expected.mode, expected.size, expected.tobytes())
+
+
 def test_a_pa_crop_keeps_its_palette_as_pillow_does():
     """An integer box the output's size is a crop in Pillow's core, which copies the palette
     into the new image (its convolutions do not)."""

@@ -91,7 +91,10 @@ class BuildReport:
     def summary(self) -> str:
         lines = [f"imagenet32 build -> {self.out}"]
         for split in ("train", "val"):
-            lines.append(f"  {split}: {self.counts.get(split, 0)} images, {self.skipped.get(split, 0)} skipped")
+            if split in self.counts:
+                lines.append(f"  {split}: {self.counts[split]} images, {self.skipped.get(split, 0)} skipped")
+            else:
+                lines.append(f"  {split}: not built (no --{split} given)")
         lines.append(f"  filters {', '.join(self.filters)}; sizes {', '.join(map(str, self.sizes))}: "
                      f"{len(self.files)} files")
         lines.append(f"  {self.seconds:.1f} s, {self.images_per_second:.0f} images/s")
@@ -670,9 +673,16 @@ def _check_space(out: Path, images: int, outputs: Sequence[Output]) -> None:
         where = where.parent
     free = shutil.disk_usage(where).free
     if 2 * datasets > free:
-        raise BuildError(f"--out {out}: the build needs {2 * datasets / 1e9:.1f} GB ({datasets / 1e9:.1f} GB of "
-                         f"datasets, as much again in staging files while it runs), and {free / 1e9:.1f} GB "
-                         f"are free there")
+        raise BuildError(f"--out {out}: the build needs {_amount(2 * datasets)} ({_amount(datasets)} of datasets, "
+                         f"as much again in staging files while it runs), and {_amount(free)} are free there")
+
+
+def _amount(size: int) -> str:
+    """Bytes in the unit that shows them (a small build needed '0.0 GB' where '0.0 GB' were free)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
 
 
 def _whole(value: object) -> int | None:

@@ -120,8 +120,8 @@ def _scan(
                 )
         except FormatError as error:
             report.problems.append(str(error))
-            if progress is not None:
-                progress(number, len(files), f"{source.name}: unreadable")
+            if progress is not None:  # the reason, which may be a rule the file breaks, not its bytes
+                progress(number, len(files), str(error))
             continue
         del batch
         report.files.append(summary)
@@ -257,7 +257,8 @@ def _split_lines(split: str, files: list[FileSummary], kit: Devkit | None) -> li
         f"median {_number(np.median(present))}, mean {present.mean():,.1f}, max {present.max():,}"
     )
     if kit is not None and len(orders) == 1:
-        lines.append(f"  fewest: {_class(kit, fewest, order)}; most: {_class(kit, most, order)}")
+        lines.append(f"  fewest images: {counts[fewest - 1]:,} (class {_class(kit, fewest, order)}); "
+                     f"most: {counts[most - 1]:,} (class {_class(kit, most, order)})")
         if split == "val" and len(kit.val_labels) == rows:
             lines.append("  " + _val_order(labels, kit, order))
     means = [f.mean for f in files if f.mean is not None]
@@ -346,11 +347,21 @@ def _run_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of pixels, 1 or more, got {text!r}")
+    return value
+
+
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("path", nargs="+", metavar="PATH",
                        help="a dataset folder, a zip of its files, or single files (pickle or .npz)")
-        p.add_argument("--size", type=int, metavar="S",
+        p.add_argument("--size", type=_positive, metavar="S",
                        help="only folders and zips named for this size (Imagenet32_train ...) when PATH holds several")
         p.add_argument("--quiet", action="store_true", help="no per-file progress on stderr")
 

@@ -143,6 +143,9 @@ def run_demo(out: str | Path = "imagenet32-demo", workers: int | None = None, pr
     # that the same command runs again.
     try:
         code = _demo(out, workers, progress)
+    except OSError as error:  # a full disk, a read-only folder: said in a line, as the checks above
+        print(f"imagenet32 demo: {error.filename or out}: {error.strerror or error}", file=sys.stderr)
+        code = 2
     except BaseException:
         _empty(out)
         raise

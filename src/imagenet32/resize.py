@@ -319,11 +319,20 @@ def _early_copy(box: Any, width: int, height: int) -> bool:
     return box is None or (isinstance(box, tuple) and box == (0, 0, width, height))
 
 
+def _arrow_export_works(version: str) -> bool:
+    """Whether a Pillow release exports every image through Arrow safely: before 13.0 (12.3 and
+    Pillow-SIMD 12.1 included) exporting an image made by ``Image.fromarray`` crashes the process."""
+    return int(version.split(".")[0]) >= 13
+
+
+_ARROW_EXPORT = _arrow_export_works(Image.__version__)
+
+
 def pil_pixels(im: Image.Image) -> np.ndarray:
     """The image's pixels without a copy where Pillow allows (Arrow export): H x W x 4
     for modes Pillow stores in 4 bytes per pixel (RGB included), else H x W (x bands)."""
     im.load()
-    export = getattr(im, "__arrow_c_array__", None)
+    export = getattr(im, "__arrow_c_array__", None) if _ARROW_EXPORT else None
     if export is not None:
         try:
             pixels = _core.arrow_pixels(*export(), im.width, im.height)
