@@ -299,10 +299,43 @@ def test_reduce_by_one_is_pillows_crop(mode, width, height, box, seed):
             assert np.array_equal(imagenet32.reduce(np.asarray(im), 1, box), np.asarray(expected))
 
 
-def test_reduce_by_one_before_13_is_the_core_reduce():
-    """Pillow 7.0 to 12.x reduced by 1 in the core: modes 1, P and I;16 refused, the box checked."""
-    with pytest.raises(ValueError, match="cannot reduce images of mode P"):
-        imagenet32.reduce(Image.new("P", (8, 8)), 1, (0, 0, 4, 4), pillow="12.3")
+@needs_pillow
+@pytest.mark.parametrize("mode", ["LA", "RGBA", "L", "P", "PA", "1", "I;16", "F"])
+@pytest.mark.parametrize("box", [None, (1, 2, 5, 6), [0, 0, 9, 7], (0, 0, 10, 7)])
+def test_reduce_by_a_list_of_ones_is_the_cores_crop(mode, box):
+    """Image.reduce's shortcut compares the factor with the tuple (1, 1): [1, 1] goes to the
+    core, which crops any mode (after its box checks), LA and RGBA through premultiplied alpha,
+    which rounds the colours (they were returned as they were)."""
+    im = make_image(np.random.default_rng(31), mode, 9, 7)
+    expected = outcome(lambda: im.reduce([1, 1], box))
+    got = outcome(lambda: imagenet32.reduce(im, [1, 1], box, pillow=INSTALLED))
+    assert same_outcome(got, expected)
+    if not isinstance(expected, type):
+        assert got.getpalette() == expected.getpalette()
+        if mode == "RGBA" and box is None:
+            assert expected.tobytes() != im.tobytes()  # a case where the round trip matters
+
+
+def test_reduce_by_one_before_13_is_the_cores_crop_or_a_copy():
+    """Pillow 7.0 to 12.x copied the image reduced by (1, 1) over the whole of it (a box equal to
+    the tuple (0, 0, w, h), or a list before 10.4, which made it a tuple); any other box went to
+    the core, which crops any mode (1, P and I;16 too), LA and RGBA through premultiplied alpha:
+    what Pillow 13 does with a list [1, 1] (checked against real 12.3, 12.1, 11.0 and 9.5 too)."""
+    rgba = make_image(np.random.default_rng(32), "RGBA", 9, 7)
+    lossy = rgba.reduce([1, 1], (1, 2, 5, 6))  # the installed Pillow's core path
+    whole_lossy = rgba.reduce([1, 1])
+    assert whole_lossy.tobytes() != rgba.tobytes()
+    for rel in ("7.0", "10.3", "10.4", "12.3"):
+        assert imagenet32.reduce(rgba, 1, (1, 2, 5, 6), pillow=rel).tobytes() == lossy.tobytes()
+        assert imagenet32.reduce(rgba, (1, 1), (0.0, 0, 9, 7.0), pillow=rel).tobytes() == rgba.tobytes()
+        as_list = imagenet32.reduce(rgba, 1, [0, 0, 9, 7], pillow=rel).tobytes()
+        assert as_list == (rgba if rel in ("7.0", "10.3") else whole_lossy).tobytes()
+    for mode in ("P", "1", "I;16"):
+        im = make_image(np.random.default_rng(33), mode, 9, 7)
+        got = imagenet32.reduce(im, 1, (1, 2, 5, 6), pillow="12.3")
+        assert (got.mode, got.tobytes(), got.getpalette()) == (mode, im.crop((1, 2, 5, 6)).tobytes(), im.getpalette())
+        with pytest.raises(ValueError, match=f"cannot reduce images of mode {mode}"):
+            imagenet32.reduce(im, 2, pillow="12.3")
     with pytest.raises(ValueError, match="box can't exceed original image size"):
         imagenet32.reduce(np.zeros((8, 8), np.uint8), 1, (0, 0, 9, 4), pillow="12.3")
     with pytest.raises(ValueError, match="box: coordinate 'right' is less than 'left'"):
@@ -371,6 +404,7 @@ def test_simd_reduce_matches_the_scalar_reference(width, height, fx, fy, channel
     (600, 3, 258, 1),   # one sample more: 32-bit sums
     (40, 700, 3, 300),  # over 257 rows: the columns are summed in runs
     (1030, 2, 520, 2),
+    (200_000, 1, 100_000, 1),  # past 16 pixels a block, each block summed once (this took 26 s at 10^6)
 ])
 @pytest.mark.parametrize("value", [255, None])
 def test_reduce_of_large_blocks(simd, width, height, fx, fy, value):

@@ -77,6 +77,12 @@ class Release:
         return self.at_least(7, 0)
 
     @property
+    def reduce_box_as_tuple(self) -> bool:
+        """Before 10.4 ``Image.reduce`` made its box a tuple before asking whether it is the whole
+        image's (a list box could be; from 10.4 only a tuple is)."""
+        return not self.at_least(10, 4)
+
+    @property
     def reduce_by_one_crops(self) -> bool:
         """From 13.0 ``reduce`` by 1 is ``crop(box)``: any mode, boxes past the edges (zeros there)."""
         return self.at_least(13, 0)

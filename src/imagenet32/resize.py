@@ -572,6 +572,16 @@ def _int_box(box: Any, width: int, height: int) -> tuple[int, int, int, int]:
     return (x0, y0, x1, y1)
 
 
+def _whole(box: Any, width: int, height: int, rel: Release) -> bool:
+    """Whether Image.reduce before 13.0 took ``box`` for the whole image: None, or equal to
+    the tuple (0, 0, width, height), floats too (a list only before 10.4, made a tuple)."""
+    if box is None:
+        return True
+    if rel.reduce_box_as_tuple and isinstance(box, list):
+        box = tuple(box)
+    return isinstance(box, tuple) and box == (0, 0, width, height)
+
+
 def _crop(image: np.ndarray, box: Any) -> np.ndarray:
     """``Image.crop(box)`` of an array: the box rounded to whole pixels, zeros where it lies
     past the image."""
@@ -606,38 +616,48 @@ def reduce(
 
     ``image`` is as for :func:`resize`: uint8 L, LA, RGB, RGBA arrays, int32
     (I) and float32 (F) arrays, or a ``PIL.Image`` of a mode Pillow reduces
-    (not 1, P or I;16). ``factor`` is an int or ``(fx, fy)``; ``box`` is an
-    integer region. Pillow has had ``reduce`` since 7.0. ``simd`` forces a
-    kernel set for 8-bit images, as for :func:`resize`. From Pillow 13.0 a
-    factor of 1 is ``Image.crop(box)``: any mode (and array), any box.
+    (not 1, P or I;16, except by 1). ``factor`` is an int or ``(fx, fy)``;
+    ``box`` is an integer region. Pillow has had ``reduce`` since 7.0.
+    ``simd`` forces a kernel set for 8-bit images, as for :func:`resize`.
+    By 1 Pillow crops, any mode: from 13.0 a factor of 1 (or ``(1, 1)``) is
+    ``Image.crop(box)``, any box; a list ``[1, 1]``, and before 13.0 any box
+    but the whole image, is the core's crop, through premultiplied alpha for
+    LA and RGBA (which rounds colours where alpha is low).
     """
     rel = _release(pillow)
     if not rel.has_reduce:
         raise ValueError(f"Pillow {rel} had no Image.reduce (it appeared in 7.0)")
     fx, fy = _factor(factor)
-    if (fx, fy) == (1, 1) and rel.reduce_by_one_crops:
+    by_one = (fx, fy) == (1, 1)
+    # Image.reduce's own shortcuts compare the factor with the tuple (1, 1): a list [1, 1] is not
+    # one, and goes the core's way (for LA and RGBA through premultiplied alpha, which rounds).
+    ones = by_one and not isinstance(factor, list)
+    if ones and rel.reduce_by_one_crops:
         return image.crop(box) if isinstance(image, Image.Image) else _crop(image, box)
     if isinstance(image, Image.Image):
-        if image.mode not in _PIL_MODES or image.mode in _NEAREST_ONLY or _PIL_MODES[image.mode][0] == "u16":
+        if image.mode not in _PIL_MODES:
             raise ValueError(f"Pillow cannot reduce images of mode {image.mode}")
         kind, bands, alpha = _PIL_MODES[image.mode]
         pixels = pil_pixels(image)
     else:
         pixels, kind, alpha = _check_array(image)
-        if kind == "u16":
-            raise ValueError("Pillow cannot reduce I;16 (uint16) images")
     height, width = pixels.shape[0], pixels.shape[1]
-    int_box = _int_box(box, width, height)
-    if (fx, fy) == (1, 1):  # Pillow crops
-        x0, y0, x1, y1 = int_box
-        out = np.ascontiguousarray(pixels[y0:y1, x0:x1])
+    if ones and _whole(box, width, height, rel):  # before 13.0 Image.reduce copied a whole image
+        out = np.array(pixels)
     else:
-        out = _core.reduce(pixels, fx, fy, int_box, alpha, _simd(simd))
+        int_box = _int_box(box, width, height)  # the core checks the box first
+        if by_one and not alpha:  # and crops any mode by one
+            x0, y0, x1, y1 = int_box
+            out = np.ascontiguousarray(pixels[y0:y1, x0:x1])
+        elif kind == "u16" or (isinstance(image, Image.Image) and image.mode in _NEAREST_ONLY):
+            raise ValueError(f"Pillow cannot reduce images of mode {getattr(image, 'mode', 'I;16 (uint16)')}")
+        else:  # by one with alpha too: the premultiplied round trip, as Pillow's
+            out = _core.reduce(pixels, fx, fy, int_box, alpha, _simd(simd))
     if not isinstance(image, Image.Image):
         return out
     if out.ndim == 3 and out.shape[2] != len(bands):
         out = out[:, :, list(bands)]
-    return _to_pil(out, image)
+    return _to_pil(out, image, copy_palette=by_one)
 
 
 def build_info() -> dict[str, Any]:

@@ -43,6 +43,23 @@ void reduce8_partial_block(const uint32_t* column, int width, int rows, uint8_t*
     }
 }
 
+// Pillow's rule on each of `whole` blocks of fx pixels of column sums (n
+// samples a block), block by block: fx additions a byte, whatever fx is. FX
+// is fx when it is known at compile time (the common small factors), else 0.
+template <int C, int FX, class Sum>
+void reduce8_blocks(const Sum* column, int whole, int fx, uint32_t n, uint8_t* dst) {
+    if constexpr (FX > 0) fx = FX;
+    const uint32_t half = n / 2, multiplier = reduce_multiplier(n);
+    for (int x = 0; x < whole; ++x) {
+        const Sum* col = column + static_cast<std::ptrdiff_t>(x) * fx * C;
+        for (int c = 0; c < C; ++c) {
+            uint32_t sum = half;
+            for (int k = 0; k < fx; ++k) sum += col[k * C + c];
+            dst[x * C + c] = static_cast<uint8_t>((sum * multiplier) >> 24);
+        }
+    }
+}
+
 // The fx x fy reduction of box, its rows filled by rows(channels, out) with
 // the channel count as a std::integral_constant (each kernel is a template on it).
 template <class Rows>
@@ -62,21 +79,12 @@ namespace scalar {
 
 // Each output row sums its block of source rows column by column (a loop the
 // compiler vectorises), then adds fx adjacent pixels of those sums per
-// channel; FX is fx when it is known at compile time (the common small
-// factors), else 0.
+// channel (FX as for reduce8_blocks).
 template <int C, int FX>
 void reduce8_finish(const uint32_t* column, int in_w, int fx, int rows, uint8_t* dst) {
     if constexpr (FX > 0) fx = FX;
     const int whole = in_w / fx;
-    const uint32_t n = static_cast<uint32_t>(fx * rows), half = n / 2, multiplier = reduce_multiplier(n);
-    for (int x = 0; x < whole; ++x) {
-        const uint32_t* col = column + static_cast<std::ptrdiff_t>(x) * fx * C;
-        for (int c = 0; c < C; ++c) {
-            uint32_t sum = half;
-            for (int k = 0; k < fx; ++k) sum += col[k * C + c];
-            dst[x * C + c] = static_cast<uint8_t>((sum * multiplier) >> 24);
-        }
-    }
+    reduce8_blocks<C, FX>(column, whole, fx, static_cast<uint32_t>(fx * rows), dst);
     if (whole * fx < in_w)
         reduce8_partial_block<C>(column + static_cast<std::ptrdiff_t>(whole) * fx * C, in_w - whole * fx, rows,
                                  dst + whole * C);
