@@ -93,6 +93,7 @@ def test_numpy_integer_sizes_in_lists():
         ((0, 0, 5), TypeError, "4 numbers"),
         ((0, 0, "5", 5), TypeError, "4 numbers"),
         ("0,0,5,5", TypeError, "4 numbers"),
+        ({0, 1, 3, 4}, TypeError, "4 numbers"),  # a set's order is its hashes': Pillow refuses it
     ],
 )
 def test_bad_boxes(box, error, match):
@@ -112,6 +113,7 @@ def test_box_checked_as_float32_like_pillow():
         (float("nan"), ValueError, "not NaN"),
         ("2", TypeError, "must be a number"),
         (True, TypeError, "must be a number"),
+        (np.complex128(2 + 5j), TypeError, "must be a number"),  # its imaginary part was dropped
     ],
 )
 def test_bad_reducing_gaps(gap, error, match):
@@ -212,3 +214,14 @@ def test_resize_many_needs_a_sequence_of_sizes():
         imagenet32.resize_many(RGB, 32)
     with pytest.raises(ValueError, match="size must be positive"):
         imagenet32.resize_many(RGB, [32, 0])
+    with pytest.raises(TypeError, match="sizes must be a sequence of sizes, not bytes"):
+        imagenet32.resize_many(RGB, b"\x20\x10")  # each byte was a size
+
+
+def test_the_memory_limit_counts_all_outputs_and_huge_boxes():
+    """Each of six 1 GiB outputs was within the 4 GiB limit, and all six were allocated; a box
+    of 1e300 was an OverflowError from the message."""
+    with pytest.raises(ValueError, match="6 sizes needs 6.0 GiB of outputs in all .limit 4 GiB"):
+        imagenet32.resize_many(np.zeros((2, 2), np.uint8), [(1 << 15, 1 << 15)] * 6)
+    with pytest.raises(ValueError, match="needs more than 2\\^1000 bytes buffers"):
+        imagenet32.reduce(RGB, 1, (0, 0, 1e300, 1e300))

@@ -54,3 +54,18 @@ def test_add_rows_refuses_sums_of_another_width(columns):
     with pytest.raises(ValueError, match="add_rows"):
         add_rows(np.ones((2, 4), dtype=np.uint8), sums[:columns])
     assert not sums.any()
+
+
+@pytest.mark.parametrize(("function", "arguments", "match"), [
+    (pack_planes, (np.full((2, 2, 3), 300, np.uint16), np.zeros(12, np.uint8)), "image must be a 3-D uint8 array, not a 3-D uint16"),
+    (pack_planes, (np.zeros((2, 2, 3), np.uint8), np.zeros(12, np.int8)), "row must be a 1-D uint8 array, not a 1-D int8"),
+    (pack_planes, ([[[1, 2, 3]]], np.zeros(3, np.uint8)), "image must be a 3-D uint8 array, not a list"),
+    (add_rows, (np.ones((3, 4), np.uint8), np.zeros(4, np.uint8)), "sums must be a 1-D uint64 array, not a 1-D uint8"),
+    (add_rows, (np.ones((3, 4), np.uint8), np.zeros((1, 4), np.uint64)), "sums must be a 1-D uint64 array, not a 2-D"),
+    (add_rows, (np.ones((3, 4), np.float32), np.zeros(4, np.uint64)), "rows must be a 2-D uint8 array, not a 2-D float32"),
+])
+def test_other_dtypes_and_ranks_are_refused(function, arguments, match):
+    """Numba took them: a uint16 300 was packed as 44, -1.7 as 255, uint8 sums wrapped (3 rows
+    of 255 summed to 253)."""
+    with pytest.raises(TypeError, match=match):
+        function(*arguments)

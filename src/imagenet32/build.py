@@ -51,7 +51,7 @@ from .decode import DecodeError, Scratch, decode_rgb
 from .devkit import LABEL_ORDERS, Devkit, DevkitError, is_wnid, load_devkit, val_number
 from .manifest import MANIFEST
 from .pillow_rules import Release, release
-from .planes import add_rows, pack_planes
+from .planes import _pack_planes, add_rows
 from .resize import FILTERS, available_cpus, resize_many
 
 try:  # advisory file locks (POSIX); elsewhere builds into one --out are not guarded
@@ -352,7 +352,7 @@ class _Worker:
                 continue
             resized = [out for f in job.filters for out in resize_many(rgb, job.sizes, filter=f, pillow=job.pillow)]
             for out, buffer in zip(resized, buffers):
-                pack_planes(out, buffer[i])
+                _pack_planes(out, buffer[i])
         for output, buffer in zip(outputs, buffers):
             fd = os.open(split.stage_file(output), os.O_WRONLY)
             try:

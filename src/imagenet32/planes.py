@@ -14,8 +14,31 @@ from numba import njit
 __all__ = ["add_rows", "pack_planes"]
 
 
+def _checked(array: object, dims: int, dtype: type, what: str) -> None:
+    """Numba would take other dtypes and ranks (a uint16 300 was packed as 44, -1.7 as 255,
+    uint8 sums wrapped) or fail with its own typing errors."""
+    if not isinstance(array, np.ndarray) or array.ndim != dims or array.dtype != dtype:
+        given = f"{array.ndim}-D {array.dtype} array" if isinstance(array, np.ndarray) else type(array).__name__
+        raise TypeError(f"{what} must be a {dims}-D {np.dtype(dtype)} array, not a {given}")
+
+
+def pack_planes(image: np.ndarray, row: np.ndarray) -> None:
+    """Write an H x W x 3 uint8 image into the first 3·H·W bytes of the uint8 ``row`` as R, G, B planes."""
+    _checked(image, 3, np.uint8, "pack_planes: image")
+    _checked(row, 1, np.uint8, "pack_planes: row")
+    _pack_planes(image, row)
+
+
+def add_rows(rows: np.ndarray, sums: np.ndarray) -> None:
+    """sums[j] += rows[i, j] for every row i of the uint8 ``rows``, in the uint64 ``sums``: exact."""
+    _checked(rows, 2, np.uint8, "add_rows: rows")
+    _checked(sums, 1, np.uint64, "add_rows: sums")
+    _add_rows(rows, sums)
+
+
+# The work, once checked; a build calls _pack_planes directly (four times an image) with arrays it made.
 @njit(cache=True, nogil=True)
-def pack_planes(image: np.ndarray, row: np.ndarray) -> None:  # pragma: no cover - compiled
+def _pack_planes(image: np.ndarray, row: np.ndarray) -> None:  # pragma: no cover - compiled
     """Write an H x W x 3 image into the first 3·H·W bytes of ``row`` as R, G, B planes."""
     plane = image.shape[0] * image.shape[1]
     if image.shape[2] != 3:
@@ -33,7 +56,7 @@ def pack_planes(image: np.ndarray, row: np.ndarray) -> None:  # pragma: no cover
 
 
 @njit(cache=True, nogil=True)
-def add_rows(rows: np.ndarray, sums: np.ndarray) -> None:  # pragma: no cover - compiled
+def _add_rows(rows: np.ndarray, sums: np.ndarray) -> None:  # pragma: no cover - compiled
     """sums[j] += rows[i, j] for every row i, in exact 64-bit integers."""
     if sums.shape[0] != rows.shape[1]:
         raise ValueError("add_rows: sums must have one entry per column of rows")

@@ -82,6 +82,8 @@ _SWAPPED_16 = {"I;16", "I;16L"} if sys.byteorder == "big" else {"I;16N"}
 
 
 def _sizes(sizes: Sequence[SizeArg]) -> list[tuple[int, int]]:
+    if isinstance(sizes, (str, bytes, bytearray, memoryview)):  # each character or byte was a size
+        raise TypeError(f"sizes must be a sequence of sizes, not {type(sizes).__name__}")
     return [_size(s) for s in sizes]
 
 
@@ -109,10 +111,14 @@ def _size(size: SizeArg) -> tuple[int, int]:
     return w, h
 
 
+# Not a box's four numbers in order (a set's order is its hashes'), as Pillow refuses them.
+_UNORDERED = (str, bytes, set, frozenset, dict)
+
+
 def _four_numbers(box: Any) -> tuple[float, float, float, float]:
     """A box's (x0, y0, x1, y1) as floats: four finite real numbers, else a clear error."""
     try:
-        if isinstance(box, (str, bytes)) or len(box) != 4 or not all(isinstance(v, numbers.Real) for v in box):
+        if isinstance(box, _UNORDERED) or len(box) != 4 or not all(isinstance(v, numbers.Real) for v in box):
             raise TypeError
         x0, y0, x1, y1 = (float(v) for v in box)
     except TypeError:
@@ -151,7 +157,8 @@ def _gap(reducing_gap: float | None, rel: Release) -> float | None:
         return None
     if not rel.has_reducing_gap:
         raise ValueError(f"Pillow {rel} had no reducing_gap argument (it appeared in 7.0)")
-    if isinstance(reducing_gap, (bool, np.bool_)) or not isinstance(reducing_gap, (int, float, np.number)):
+    if isinstance(reducing_gap, (bool, np.bool_, np.complexfloating)) or not isinstance(reducing_gap,
+                                                                                       (int, float, np.number)):
         raise TypeError(f"reducing_gap must be a number, not {reducing_gap!r}")
     gap = float(reducing_gap)
     if math.isnan(gap):
@@ -211,15 +218,24 @@ def _simd(simd: str | None) -> str:
     return simd
 
 
+def _gib(size: int) -> str:
+    """Bytes in GiB; sizes from boxes of 1e300 were an OverflowError here."""
+    return f"{size / 2**30:.1f} GiB" if size < 2**1000 else "more than 2^1000 bytes"
+
+
 def _check_memory(width: int, height: int, sizes: list[tuple[int, int]], sample_bytes: int) -> None:
     for w, h in sizes:
         # The output, and the intermediate of whichever pass runs first.
         largest = max(w * h, w * height, width * h) * sample_bytes
         if largest > MAX_OUTPUT_BYTES:
             raise ValueError(
-                f"resizing {width}x{height} to {w}x{h} needs {largest / 2**30:.1f} GiB buffers "
+                f"resizing {width}x{height} to {w}x{h} needs {_gib(largest)} buffers "
                 f"(limit {MAX_OUTPUT_BYTES / 2**30:.0f} GiB)"
             )
+    outputs = sum(w * h for w, h in sizes) * sample_bytes
+    if outputs > MAX_OUTPUT_BYTES:  # each size within the limit, all of them not (six of 1 GiB were 6 GiB)
+        raise ValueError(f"resizing {width}x{height} to {len(sizes)} sizes needs {_gib(outputs)} of outputs in all "
+                         f"(limit {MAX_OUTPUT_BYTES / 2**30:.0f} GiB)")
 
 
 _ARRAY_KINDS = {np.dtype(np.uint16): "u16", np.dtype(np.int32): "i32", np.dtype(np.float32): "f32"}
@@ -525,7 +541,7 @@ def resize_batch(
     for w, h in size_list:
         stacked = len(prepared) * w * h * channels
         if stacked > MAX_OUTPUT_BYTES:
-            raise ValueError(f"{len(prepared)} images resized to {w}x{h} need a {stacked / 2**30:.1f} GiB stack "
+            raise ValueError(f"{len(prepared)} images resized to {w}x{h} need a {_gib(stacked)} stack "
                              f"(limit {MAX_OUTPUT_BYTES / 2**30:.0f} GiB)")
     gap = _gap(reducing_gap, rel)
     threads = min(threads, max(1, len(prepared)))  # no more threads than images (and within a C int)
@@ -558,7 +574,7 @@ def _int_box(box: Any, width: int, height: int) -> tuple[int, int, int, int]:
     if box is None:
         return (0, 0, width, height)
     try:
-        if isinstance(box, (str, bytes)) or len(box) != 4 or any(isinstance(v, (bool, np.bool_)) for v in box):
+        if isinstance(box, _UNORDERED) or len(box) != 4 or any(isinstance(v, (bool, np.bool_)) for v in box):
             raise TypeError
         x0, y0, x1, y1 = (operator.index(v) for v in box)
     except TypeError:
