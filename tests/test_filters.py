@@ -439,3 +439,17 @@ def test_nearest_premultiplies_alpha_before_8_2(release, copies):
     out = imagenet32.resize(image, 4, filter="nearest", pillow=release)
     picked = image[[1, 3, 5, 7]][:, [1, 3, 5, 7]]  # the centres 1.125, 3.375, 5.625, 7.875 truncated
     assert np.array_equal(out, picked) == copies
+
+
+def test_reduce_of_blocks_over_two_billion_samples():
+    """A block's sample count is Pillow's C int product, wrapped past 2^31 - 1; computed as an int
+    product it was signed overflow (undefined behaviour, found by UBSan) on every path. A row
+    repeated by a zero stride makes the 46341 x 46341 image without its 2 GB."""
+    n = 46341  # n * n = 2^31 + 4634 samples
+    wrapped = n * n - (1 << 32)
+    for dtype, expected in ((np.int32, round(3 * n * n / wrapped)), (np.float32, np.float32(3 * n * n / wrapped))):
+        image = np.broadcast_to(np.full((1, n), 3, dtype), (n, n))
+        assert imagenet32.reduce(image, n).tolist() == [[expected]]
+    image = np.broadcast_to(np.full((1, n), 3, np.uint8), (n, n))
+    results = {simd: imagenet32.reduce(image, n, simd=simd).tolist() for simd in simd_backends()}
+    assert len(set(map(str, results.values()))) == 1, results

@@ -31,11 +31,18 @@ void check_reduce(const View<T>& src, int fx, int fy, const IntBox& box) {
         throw std::invalid_argument("reduce box must be a non-empty region of the image");
 }
 
+// A block's sample count, width x rows, as Pillow's C int product gives it:
+// wrapped modulo 2^32 past 2^31 - 1 (blocks of over two billion samples), here
+// without the signed overflow (undefined behaviour) of an int product.
+inline uint32_t block_samples(int width, int rows) {
+    return static_cast<uint32_t>(width) * static_cast<uint32_t>(rows);
+}
+
 // The 8-bit rule: ((sum + n / 2) * multiplier mod 2^32) >> 24.
 // The last, partial block of a row: `width` columns of sums over `rows` rows.
 template <int C>
 void reduce8_partial_block(const uint32_t* column, int width, int rows, uint8_t* dst) {
-    const uint32_t n = static_cast<uint32_t>(width * rows), multiplier = reduce_multiplier(n);
+    const uint32_t n = block_samples(width, rows), multiplier = reduce_multiplier(n);
     for (int c = 0; c < C; ++c) {
         uint32_t sum = n / 2;
         for (int k = 0; k < width; ++k) sum += column[k * C + c];
@@ -84,7 +91,7 @@ template <int C, int FX>
 void reduce8_finish(const uint32_t* column, int in_w, int fx, int rows, uint8_t* dst) {
     if constexpr (FX > 0) fx = FX;
     const int whole = in_w / fx;
-    reduce8_blocks<C, FX>(column, whole, fx, static_cast<uint32_t>(fx * rows), dst);
+    reduce8_blocks<C, FX>(column, whole, fx, block_samples(fx, rows), dst);
     if (whole * fx < in_w)
         reduce8_partial_block<C>(column + static_cast<std::ptrdiff_t>(whole) * fx * C, in_w - whole * fx, rows,
                                  dst + whole * C);
@@ -154,7 +161,7 @@ Image<T> reduce_wide(const View<T>& src, int fx, int fy, const IntBox& box) {
                 for (int yy = y0; yy < y1; ++yy)
                     for (int xx = x0; xx < x1; ++xx) sum += static_cast<double>(src.row(yy)[xx]);
             }
-            const double multiplier = 1.0 / ((x1 - x0) * (y1 - y0));
+            const double multiplier = 1.0 / static_cast<int32_t>(block_samples(x1 - x0, y1 - y0));
             out.row(y)[x] = from_double<T>(sum * multiplier);
         }
     }

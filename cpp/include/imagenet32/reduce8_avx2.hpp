@@ -182,7 +182,7 @@ IMAGENET32_AVX2 void reduce8_rows(const View<uint8_t>& src, int fx, int fy, cons
     for (int y = 0; y < out.height(); ++y) {
         const int y0 = box.y0 + y * fy, y1 = std::min(y0 + fy, box.y1);
         reduce_column_sums(src, static_cast<std::ptrdiff_t>(box.x0) * C, y0, y1, bytes, col.data());
-        const uint32_t n = static_cast<uint32_t>(fx * (y1 - y0));
+        const uint32_t n = block_samples(fx, y1 - y0);
         const Sum* sums = col.data();  // locals, as above
         if (fx > kSummedAtEveryPosition) {
             reduce8_blocks<C, FX>(sums, whole, fx, n, out.row(y));
