@@ -111,8 +111,9 @@ def _visible(folder: Path) -> tuple[list[str], list[str]]:
         entries = sorted((e for e in os.scandir(folder) if not e.name.startswith(".")), key=lambda e: e.name)
     except OSError as error:
         raise BuildError(f"{folder}: cannot list ({error.strerror or error})") from None
-    folders = [e.name for e in entries if _is_folder(e)]
-    return folders, [e.name for e in entries if not _is_folder(e)]
+    is_folder = [_is_folder(e) for e in entries]
+    return ([e.name for e, folder in zip(entries, is_folder) if folder],
+            [e.name for e, folder in zip(entries, is_folder) if not folder])
 
 
 def _is_folder(entry: os.DirEntry) -> bool:
